@@ -1,0 +1,1 @@
+"""Hotline: a self-hosted call center + CRM for service companies."""

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "hotline.accounts"
+    label = "accounts"
+    verbose_name = _("People, roles and regions")
+
+    def ready(self) -> None:
+        from hotline.accounts import audit, roles, signals  # noqa: F401  (connect receivers)
+
+        roles.connect()
+        audit.connect()

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from hotline.accounts.audit import actor_for, audit_actor
+from hotline.accounts.net import client_ip
+
+
+class UserTimezoneMiddleware:
+    """Show times in the signed-in user's time zone (demo: Asia/Shanghai)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        tz_name = getattr(user, "time_zone", "") if user and user.is_authenticated else ""
+        if tz_name:
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(tz_name))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+class AuditContextMiddleware:
+    """Attribute every audit entry written during a request to its user and address."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        actor = actor_for(getattr(request, "user", None), client_ip(request))
+        with audit_actor(name=actor.name, ip=actor.ip) if actor.user_id is None else audit_actor(
+            request.user, ip=actor.ip
+        ):
+            return self.get_response(request)

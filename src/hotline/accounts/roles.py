@@ -1,0 +1,118 @@
+"""The built-in roles and their default permissions.
+
+Roles are rows that admins may edit; this module only creates the missing ones after each
+``migrate`` (when Django's permissions exist), so an admin's changes are never overwritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class RoleDefault:
+    code: str
+    label_zh: str
+    label_en: str
+    permissions: tuple[str, ...] = ()
+    all_regions: bool = False
+    admin_site: bool = False
+    all_permissions: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+VIEW_CUSTOMERS = "customers.view_customer"
+UNMASK = "customers.unmask_personal_data"
+
+DEFAULT_ROLES: tuple[RoleDefault, ...] = (
+    RoleDefault("agent", "座席", "Agent", (VIEW_CUSTOMERS, "catalog.view_statisticitem")),
+    RoleDefault(
+        "team_lead",
+        "班长",
+        "Team lead",
+        (VIEW_CUSTOMERS, UNMASK, "accounts.view_team", "accounts.view_user"),
+    ),
+    RoleDefault(
+        "dispatcher",
+        "派单员",
+        "Dispatcher",
+        (VIEW_CUSTOMERS, UNMASK, "accounts.view_technician"),
+    ),
+    RoleDefault("technician", "维修员", "Field technician", ()),
+    RoleDefault("knowledge_editor", "知识编辑", "Knowledge editor", ("catalog.view_statisticitem",)),
+    RoleDefault("qa_inspector", "质检员", "QA inspector", (VIEW_CUSTOMERS,), all_regions=True),
+    RoleDefault(
+        "manager",
+        "经理",
+        "Manager",
+        (
+            VIEW_CUSTOMERS,
+            "accounts.view_team",
+            "accounts.view_user",
+            "accounts.view_technician",
+            "accounts.view_auditentry",
+            "catalog.view_statisticitem",
+        ),
+        all_regions=True,
+    ),
+    RoleDefault(
+        "admin", "系统管理员", "Administrator", all_regions=True, admin_site=True, all_permissions=True
+    ),
+)
+
+ROLE_NAMES = {
+    "agent": _("Agent"),
+    "team_lead": _("Team lead"),
+    "dispatcher": _("Dispatcher"),
+    "technician": _("Field technician"),
+    "knowledge_editor": _("Knowledge editor"),
+    "qa_inspector": _("QA inspector"),
+    "manager": _("Manager"),
+    "admin": _("Administrator"),
+}
+
+
+def ensure_default_roles() -> int:
+    """Create the built-in roles that do not exist yet; return how many were created."""
+    from django.contrib.auth.models import Permission
+
+    from hotline.accounts.audit import audit_actor
+    from hotline.accounts.models import Role
+
+    created = 0
+    with audit_actor(name="system"):
+        for default in DEFAULT_ROLES:
+            if Role.objects.filter(code=default.code).exists():
+                continue
+            role = Role.objects.create(
+                code=default.code,
+                label_zh=default.label_zh,
+                label_en=default.label_en,
+                all_regions=default.all_regions,
+                admin_site=default.admin_site,
+            )
+            if default.all_permissions:
+                perms = list(Permission.objects.all())
+            else:
+                perms = []
+                for name in default.permissions:
+                    app_label, codename = name.split(".")
+                    perms.extend(
+                        Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+                    )
+            role.permissions.set(perms)
+            created += 1
+    return created
+
+
+def _after_migrate(sender, app_config=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    if app_config is not None and app_config.label == "customers":
+        ensure_default_roles()
+
+
+def connect() -> None:
+    post_migrate.connect(_after_migrate, dispatch_uid="hotline_default_roles")

@@ -1,0 +1,79 @@
+"""Read queries for people, teams, technicians and the audit log, scoped by region."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from hotline.accounts.models import AuditEntry, Team, Technician, User
+from hotline.accounts.scope import regions_in_scope
+
+
+def team_list(*, user: User) -> QuerySet[Team]:
+    teams = Team.objects.select_related("lead", "region").order_by("name")
+    scope = regions_in_scope(user)
+    if scope is None:
+        return teams
+    # A team lead sees the teams they lead or belong to; others see teams of their regions.
+    return teams.filter(
+        Q(lead=user) | Q(members=user) | Q(region_id__in=sorted(scope))
+    ).distinct()
+
+
+def team_members(*, team: Team) -> QuerySet[User]:
+    return team.members.select_related("role").order_by("username")
+
+
+def technician_list(*, user: User) -> QuerySet[Technician]:
+    technicians = Technician.objects.select_related("user").prefetch_related("user__regions")
+    scope = regions_in_scope(user)
+    if scope is None:
+        return technicians.order_by("user__username")
+    return (
+        technicians.filter(user__regions__id__in=sorted(scope)).distinct().order_by("user__username")
+    )
+
+
+def audit_entry_list(
+    *,
+    actor: str = "",
+    action: str = "",
+    model: str = "",
+    object_id: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[AuditEntry]:
+    entries = AuditEntry.objects.all()
+    if actor:
+        entries = entries.filter(actor_name=actor)
+    if action:
+        entries = entries.filter(action=action)
+    if model:
+        entries = entries.filter(model=model)
+    if object_id:
+        entries = entries.filter(object_id=object_id)
+    tz = timezone.get_current_timezone()
+    if date_from:
+        entries = entries.filter(at__gte=datetime.combine(date_from, time.min, tzinfo=tz))
+    if date_to:
+        entries = entries.filter(
+            at__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
+        )
+    return entries.order_by("-at", "-id")
+
+
+def audit_models() -> list[str]:
+    return list(
+        AuditEntry.objects.exclude(model="").order_by("model").values_list("model", flat=True).distinct()
+    )
+
+
+def user_summary(*, user: Any) -> dict[str, Any]:
+    return {
+        "regions": list(user.regions.order_by("path")),
+        "team": user.team,
+        "technician": getattr(user, "technician", None) if hasattr(user, "technician") else None,
+    }

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from hotline.accounts import selectors
+from hotline.accounts.forms import AuditFilterForm, ProfileForm
+from hotline.accounts.menu import menu_for
+from hotline.accounts.personal_data import can_unmask
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    summary = selectors.user_summary(user=request.user)
+    return render(
+        request,
+        "accounts/home.html",
+        {"entries": menu_for(request.user), **summary},
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile has been saved."))
+        return redirect("accounts:profile")
+    summary = selectors.user_summary(user=request.user)
+    return render(request, "accounts/profile.html", {"form": form, **summary})
+
+
+@permission_required("accounts.view_team", raise_exception=True)
+def teams(request: HttpRequest) -> HttpResponse:
+    team_rows = [
+        {"team": team, "members": list(selectors.team_members(team=team))}
+        for team in selectors.team_list(user=request.user)
+    ]
+    return render(request, "accounts/teams.html", {"team_rows": team_rows})
+
+
+@permission_required("accounts.view_technician", raise_exception=True)
+def technicians(request: HttpRequest) -> HttpResponse:
+    paginator = Paginator(selectors.technician_list(user=request.user), settings.HOTLINE_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/technicians.html",
+        {"page": page, "can_unmask": can_unmask(request.user)},
+    )
+
+
+@permission_required("accounts.view_auditentry", raise_exception=True)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None, models=selectors.audit_models())
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    entries = selectors.audit_entry_list(**{k: v for k, v in filters.items() if v})
+    paginator = Paginator(entries, settings.HOTLINE_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "accounts/_audit_rows.html" if request.headers.get("HX-Request") else "accounts/audit.html"
+    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})

@@ -1,0 +1,348 @@
+"""The deterministic demo data set: ``hotline demo --customers N --seed S``.
+
+Same seed, same data: every random choice comes from one ``random.Random(seed)`` and every
+timestamp from a fixed base date, never from the clock. Customers are written with the
+database's bulk path (``executemany`` on SQLite, ``COPY`` on PostgreSQL) because a million
+ORM saves would take an hour; people, regions and configuration go through the ORM.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from tqdm import tqdm
+
+from hotline.accounts.audit import audit_actor, audit_record
+from hotline.accounts.models import Region, Role, Team, Technician, User
+from hotline.accounts.roles import ensure_default_roles
+from hotline.catalog.models import StatisticItem
+from hotline.customers.id_numbers import id_check_character
+from hotline.customers.models import Customer
+from hotline.demo import data
+
+DEMO_PASSWORD = "hotline-demo"  # noqa: S105  (printed by `make run`; demo only)
+BASE_TIME = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+BATCH = 20_000
+
+# One login per role, printed by `hotline run`.
+ROLE_LOGINS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    # username, role code, display name, region codes
+    ("agent", Role.AGENT, "李娜", ("cz",)),
+    ("teamlead", Role.TEAM_LEAD, "王强", ("cz",)),
+    ("dispatcher", Role.DISPATCHER, "陈军", ("cz-wj",)),
+    ("technician", Role.TECHNICIAN, "赵刚", ("cz-wj-01",)),
+    ("editor", Role.KNOWLEDGE_EDITOR, "周敏", ("cz",)),
+    ("inspector", Role.QA_INSPECTOR, "孙静", ()),
+    ("manager", Role.MANAGER, "刘洋", ()),
+    ("admin", Role.ADMIN, "系统管理员", ()),
+)
+
+
+class DemoDataExists(Exception):
+    """The database already holds customers; pass ``reset=True`` to rebuild."""
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    customers: int
+    users: int
+    regions: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _District:
+    code: str
+    name: str
+    area_code: str
+    station_ids: tuple[int, ...]
+    streets: tuple[str, ...]
+    compounds: tuple[str, ...]
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(username, password, role label) for each role's demo login."""
+    roles = {r.code: r for r in Role.objects.all()}
+    return [
+        (username, DEMO_PASSWORD, str(roles[code]) if code in roles else code)
+        for username, code, _name, _regions in ROLE_LOGINS
+    ]
+
+
+def _build_regions() -> dict[str, Region]:
+    city_code, city_name, _ = data.CITY
+    city, _ = Region.objects.get_or_create(
+        code=city_code, defaults={"name": city_name, "level": Region.Level.CITY}
+    )
+    regions = {city_code: city}
+    for code, name, _area, _weight, stations, _streets, _compounds in data.DISTRICTS:
+        district, _ = Region.objects.get_or_create(
+            code=code, defaults={"name": name, "level": Region.Level.DISTRICT, "parent": city}
+        )
+        regions[code] = district
+        for index, station_name in enumerate(stations, start=1):
+            station_code = f"{code}-{index:02d}"
+            station, _ = Region.objects.get_or_create(
+                code=station_code,
+                defaults={"name": station_name, "level": Region.Level.STATION, "parent": district},
+            )
+            regions[station_code] = station
+    return regions
+
+
+def _build_statistic_items() -> None:
+    items: dict[str, StatisticItem] = {}
+    for order, (code, parent, zh, en, applies) in enumerate(data.STATISTIC_ITEMS, start=1):
+        item, _ = StatisticItem.objects.get_or_create(
+            code=code,
+            defaults={
+                "parent": items.get(parent),
+                "label_zh": zh,
+                "label_en": en,
+                "applies_to": applies,
+                "sort_order": order * 10,
+            },
+        )
+        items[code] = item
+
+
+def _build_people(rng: random.Random, regions: dict[str, Region]) -> int:
+    ensure_default_roles()
+    roles = {r.code: r for r in Role.objects.all()}
+    password = make_password(DEMO_PASSWORD)  # hash once: argon2 is slow on purpose
+    created = 0
+
+    def person(username: str, role_code: str, name: str, region_codes: tuple[str, ...], **extra) -> User:  # type: ignore[no-untyped-def]
+        nonlocal created
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(
+                username=username,
+                password=password,
+                display_name=name,
+                role=roles[role_code],
+                is_superuser=role_code == Role.ADMIN,
+                time_zone="Asia/Shanghai",
+                **extra,
+            )
+            user.save()
+            user.regions.set([regions[c] for c in region_codes])
+            created += 1
+        return user
+
+    for username, code, name, region_codes in ROLE_LOGINS:
+        person(username, code, name, region_codes, employee_no=f"E{len(username):02d}{username[:3].upper()}")
+
+    teams = (
+        ("市区一组", "cz", "teamlead", 8),
+        ("市区二组", "cz", "lead02", 8),
+        ("溧阳组", "cz-ly", "lead03", 6),
+    )
+    for team_index, (team_name, region_code, lead_name, size) in enumerate(teams, start=1):
+        lead = person(
+            lead_name, Role.TEAM_LEAD, _person_name(rng), (region_code,), employee_no=f"L{team_index:03d}"
+        )
+        team, _ = Team.objects.get_or_create(
+            name=team_name, defaults={"lead": lead, "region": regions[region_code]}
+        )
+        if lead.team_id != team.pk:
+            lead.team = team
+            lead.save(update_fields=["team"])
+        for member in range(1, size + 1):
+            number = (team_index - 1) * 10 + member
+            agent = person(
+                f"agent{number:02d}",
+                Role.AGENT,
+                _person_name(rng),
+                (region_code,),
+                employee_no=f"A{number:03d}",
+                extension=f"8{number:03d}",
+            )
+            if agent.team_id != team.pk:
+                agent.team = team
+                agent.save(update_fields=["team"])
+    agent = User.objects.get(username="agent")
+    if agent.team_id is None:
+        agent.team = Team.objects.get(name="市区一组")
+        agent.save(update_fields=["team"])
+
+    technician_index = 0
+    for code, *_rest in data.DISTRICTS:
+        stations = sorted(c for c in regions if c.startswith(code + "-"))
+        for station_code in stations:
+            technician_index += 1
+            username = "technician" if station_code == "cz-wj-01" else f"tech{technician_index:02d}"
+            user = person(username, Role.TECHNICIAN, _person_name(rng), (station_code,))
+            Technician.objects.get_or_create(
+                user=user,
+                defaults={
+                    "mobile": _mobile(rng),
+                    "skills": rng.choice(("有线电视", "宽带", "有线电视, 宽带", "光纤熔接")),
+                },
+            )
+    return created
+
+
+def _person_name(rng: random.Random) -> str:
+    given = rng.choice(data.GIVEN)
+    if rng.random() < 0.7:
+        given += rng.choice(data.GIVEN)
+    return rng.choice(data.SURNAMES) + given
+
+
+def _mobile(rng: random.Random) -> str:
+    return rng.choice(data.MOBILE_PREFIXES) + f"{rng.randrange(100_000_000):08d}"
+
+
+def _districts(regions: dict[str, Region]) -> tuple[list[_District], list[int]]:
+    districts, weights = [], []
+    for code, name, area, weight, stations, streets, compounds in data.DISTRICTS:
+        station_ids = tuple(regions[f"{code}-{i:02d}"].pk for i in range(1, len(stations) + 1))
+        districts.append(_District(code, name, area, station_ids, streets, compounds))
+        weights.append(weight)
+    return districts, weights
+
+
+_BIRTH_START = datetime.date(1940, 1, 1)
+_BIRTH_DAYS = (datetime.date(2006, 12, 31) - _BIRTH_START).days
+
+
+def _customer_rows(
+    rng: random.Random, count: int, districts: list[_District], weights: list[int], is_postgres: bool
+) -> Iterator[tuple]:
+    """Yield customer rows in insert-column order; see ``_COLUMNS``."""
+    cumulative = []
+    total = 0
+    for weight in weights:
+        total += weight
+        cumulative.append(total)
+    birth_dates = [
+        (_BIRTH_START + datetime.timedelta(days=d)).strftime("%Y%m%d") for d in range(_BIRTH_DAYS + 1)
+    ]
+    span = 15 * 365 * 86400
+    tz_suffix = "+00:00" if is_postgres else ""
+    random_ = rng.random
+    randrange = rng.randrange
+    choice = rng.choice
+    for customer_id in range(1, count + 1):
+        pick = random_() * total
+        district = districts[next(i for i, c in enumerate(cumulative) if pick < c)]
+        station_id = choice(district.station_ids)
+        street = choice(district.streets)
+        street_no = randrange(1, 400)
+        if random_() < 0.03:
+            kind = "company"
+            name = choice(data.COMPANY_WORDS) + choice(data.COMPANY_WORDS) + choice(data.COMPANY_KINDS)
+            id_number = ""
+            phone = f"0519{randrange(60_000_000, 90_000_000)}"
+            compound = building = unit = room = ""
+            address = f"{data.CITY[1]}{district.name}{street}{street_no}号"
+        else:
+            kind = "person"
+            given = choice(data.GIVEN)
+            if random_() < 0.7:
+                given += choice(data.GIVEN)
+            name = choice(data.SURNAMES) + given
+            first17 = f"{district.area_code}{choice(birth_dates)}{randrange(1000):03d}"
+            id_number = first17 + id_check_character(first17)
+            phone = choice(data.MOBILE_PREFIXES) + f"{randrange(100_000_000):08d}"
+            compound = choice(district.compounds)
+            building = str(randrange(1, 61))
+            unit = str(randrange(1, 7))
+            room = f"{randrange(1, 19)}{randrange(1, 5):02d}"
+            address = f"{data.CITY[1]}{district.name}{street}{compound}{building}幢{unit}单元{room}室"
+        vip = 0 if random_() < 0.95 else randrange(1, 4)
+        created = BASE_TIME - datetime.timedelta(seconds=randrange(span))
+        stamp = created.strftime("%Y-%m-%d %H:%M:%S") + tz_suffix
+        yield (
+            customer_id, kind, name, id_number, phone, station_id, district.name, street,
+            compound, building, unit, room, address, vip, stamp, stamp,
+        )
+
+
+_COLUMNS = (
+    "id", "kind", "name", "id_number", "phone", "region_id", "district", "street",
+    "compound", "building", "unit", "room", "address", "vip_level", "created_at", "updated_at",
+)
+
+
+def _insert_customers(rows: Iterator[tuple], count: int, progress: bool) -> None:
+    table = Customer._meta.db_table
+    columns = ", ".join(_COLUMNS)
+    bar = tqdm(total=count, unit=" customers", disable=not progress, mininterval=0.5, dynamic_ncols=True)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for index, row in enumerate(rows, start=1):
+                    copy.write_row(row)
+                    if index % BATCH == 0:
+                        bar.update(BATCH)
+            for sql in connection.ops.sequence_reset_sql(_NoStyle(), [Customer]):
+                cursor.execute(sql)
+        else:
+            placeholders = ", ".join(["%s"] * len(_COLUMNS))
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+            batch: list[tuple] = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) == BATCH:
+                    cursor.executemany(sql, batch)
+                    bar.update(len(batch))
+                    batch.clear()
+            if batch:
+                cursor.executemany(sql, batch)
+    bar.update(count - bar.n)
+    bar.close()
+
+
+class _NoStyle:
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return lambda text: text
+
+
+def demo_build(*, customers: int, seed: int = 2026, progress: bool = False, reset: bool = False) -> DemoResult:
+    """Build the demo data set with ``customers`` customers; raise if one exists unless ``reset``."""
+    import time
+
+    if customers < 0:
+        raise ValueError("customers: must be zero or more")
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    with audit_actor(name="demo"), transaction.atomic():
+        if Customer.objects.exists():
+            if not reset:
+                raise DemoDataExists("customers already exist; use --reset to rebuild them")
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {Customer._meta.db_table}")  # noqa: S608
+        regions = _build_regions()
+        _build_statistic_items()
+        _build_people(rng, regions)
+        districts, weights = _districts(regions)
+        rows = _customer_rows(
+            random.Random(seed * 7919 + 1), customers, districts, weights,
+            connection.vendor == "postgresql",
+        )
+        _insert_customers(rows, customers, progress)
+        audit_record(
+            action="system",
+            model="customers.customer",
+            object_repr=f"demo data: {customers} customers, seed {seed}",
+            changes={"customers": customers, "seed": seed, "reset": reset},
+        )
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    elif connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Customer._meta.db_table}")
+    return DemoResult(
+        customers=customers,
+        users=User.objects.count(),
+        regions=Region.objects.count(),
+        seconds=time.perf_counter() - started,
+    )
