@@ -80,8 +80,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import call_command
 
-    options = {"batch": args.batch, "interval": args.interval}
-    call_command("db_worker", **options)
+    call_command(
+        "db_worker",
+        batch=args.batch,
+        interval=args.interval,
+        reload=False,
+        startup_delay=not args.batch,
+    )
     return 0
 
 

@@ -164,7 +164,7 @@ class User(AbstractUser, AuditedModel):
 
     def save(self, *args, **kwargs) -> None:
         # Admin-site access follows the role, so one switch in the role changes everyone's.
-        if not self.is_superuser and self.role_id is not None:
+        if self.role_id is not None:
             self.is_staff = Role.objects.filter(pk=self.role_id, admin_site=True).exists()
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "is_staff"}

@@ -1,0 +1,89 @@
+"""Each role's home page shows only what that role may use, and every entry works."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from hotline.accounts.models import Role
+from tests import factories
+
+EXPECTED_MENU = {
+    Role.AGENT: {"customers"},
+    Role.TEAM_LEAD: {"customers", "teams"},
+    Role.DISPATCHER: {"customers", "technicians"},
+    Role.TECHNICIAN: set(),
+    Role.KNOWLEDGE_EDITOR: set(),
+    Role.QA_INSPECTOR: {"customers"},
+    Role.MANAGER: {"customers", "teams", "technicians", "audit"},
+    Role.ADMIN: {"customers", "teams", "technicians", "audit", "admin"},
+}
+PAGES = {
+    "customers": "customers:list",
+    "teams": "accounts:teams",
+    "technicians": "accounts:technicians",
+    "audit": "accounts:audit",
+    "admin": "admin:index",
+}
+
+
+@pytest.mark.parametrize("role", list(EXPECTED_MENU))
+def test_home_shows_only_the_roles_entries_and_each_works(world, client, role):
+    user = factories.user(role, regions=[world.d1], is_superuser=role == Role.ADMIN)
+    client.force_login(user)
+    home = client.get(reverse("home"))
+    assert home.status_code == 200
+    html = home.content.decode()
+    tiles = set(re.findall(r'data-tile="([a-z]+)"', html))
+    menu = set(re.findall(r'data-menu="([a-z]+)"', html))
+    assert tiles == menu == EXPECTED_MENU[role]
+    for key, url_name in PAGES.items():
+        status = client.get(reverse(url_name)).status_code
+        if key in EXPECTED_MENU[role]:
+            assert status == 200, key
+        else:
+            assert status in (302, 403), key  # admin redirects non-staff to its login
+
+
+def test_home_requires_login(db, client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+
+
+def test_profile_saves_time_zone_and_times_render_in_it(world, client):
+    user = factories.user(Role.AGENT, regions=[world.d1])
+    client.force_login(user)
+    response = client.post(
+        reverse("accounts:profile"), {"display_name": "李娜", "time_zone": "Europe/London"}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.time_zone == "Europe/London"
+    bad = client.post(reverse("accounts:profile"), {"display_name": "x", "time_zone": "Mars/Base"})
+    assert "time_zone" in bad.context["form"].errors
+
+
+def test_team_lead_sees_own_team_members(world, client):
+    lead = factories.user(Role.TEAM_LEAD, regions=[world.s2a])
+    from hotline.accounts.models import Team
+
+    team = Team.objects.create(name="市区一组", lead=lead, region=world.d1)
+    factories.user(Role.AGENT, team=team, username="member1")
+    Team.objects.create(name="溧阳组", region=world.d1)
+    client.force_login(lead)
+    rows = client.get(reverse("accounts:teams")).context["team_rows"]
+    assert [r["team"].name for r in rows] == ["市区一组"]
+    assert [m.username for m in rows[0]["members"]] == ["member1"]
+
+
+def test_dispatcher_sees_technicians_of_own_regions_with_masked_mobile(world, client):
+    factories.technician(world.s1a, mobile="13912345678")
+    factories.technician(world.s2a, mobile="13787654321")
+    dispatcher = factories.user(Role.DISPATCHER, regions=[world.d1])
+    client.force_login(dispatcher)
+    response = client.get(reverse("accounts:technicians"))
+    html = response.content.decode()
+    assert len(response.context["page"]) == 1
+    assert "139****5678" in html and "13912345678" not in html
