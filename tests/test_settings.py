@@ -1,0 +1,109 @@
+"""Production settings pass Django's deployment checks; secrets come from the environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, cwd=ROOT, check=False
+    )
+
+
+PRODUCTION = {
+    "HOTLINE_ENV": "production",
+    "HOTLINE_SECRET_KEY": "k" * 20 + "-production-secret-0123456789-abcdefghijklmnop",
+    "HOTLINE_ALLOWED_HOSTS": "hotline.example.com",
+    "DJANGO_SETTINGS_MODULE": "hotline.settings",
+}
+
+
+def test_production_settings_pass_check_deploy(tmp_path):
+    code = (
+        "import django, sys; django.setup();"
+        "from django.core.management import call_command;"
+        "call_command('check', deploy=True, fail_level='WARNING')"
+    )
+    result = run_python(code, **PRODUCTION, HOTLINE_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_production_hashes_passwords_with_argon2(tmp_path):
+    code = (
+        "import django; django.setup();"
+        "from django.contrib.auth.hashers import make_password;"
+        "print(make_password('a long enough password'))"
+    )
+    result = run_python(code, **PRODUCTION, HOTLINE_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("argon2$")
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = dict(PRODUCTION)
+    env.pop("HOTLINE_SECRET_KEY")
+    result = run_python("import django; django.setup()", **env, HOTLINE_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "HOTLINE_SECRET_KEY" in result.stderr
+
+
+def test_secret_key_may_come_from_a_file(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("s" * 60 + "\n")
+    env = dict(PRODUCTION)
+    env.pop("HOTLINE_SECRET_KEY")
+    code = "from django.conf import settings; print(len(settings.SECRET_KEY))"
+    result = run_python(
+        "import django; django.setup();" + code,
+        **env,
+        HOTLINE_SECRET_KEY_FILE=str(secret),
+        HOTLINE_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "60"
+
+
+def test_malformed_setting_names_the_variable(tmp_path):
+    result = run_python(
+        "import django; django.setup()",
+        DJANGO_SETTINGS_MODULE="hotline.settings",
+        HOTLINE_LOGIN_FAILURE_LIMIT="five",
+        HOTLINE_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode != 0
+    assert "HOTLINE_LOGIN_FAILURE_LIMIT" in result.stderr
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path):
+    code = (
+        "import django; django.setup();"
+        "from django.db import connection;"
+        "c = connection.cursor(); c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])"
+    )
+    result = run_python(code, DJANGO_SETTINGS_MODULE="hotline.settings", HOTLINE_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "wal"
+
+
+def test_every_chinese_message_is_translated():
+    po = polib.pofile(str(ROOT / "src/hotline/locale/zh_Hans/LC_MESSAGES/django.po"))
+    assert po.percent_translated() == 100, [e.msgid for e in po.untranslated_entries()]
+    assert not po.fuzzy_entries()
+
+
+@pytest.mark.django_db
+def test_demo_language_and_time_zone_defaults(settings):
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.USE_TZ
