@@ -41,7 +41,12 @@ def world(db) -> World:
     s1b = factories.region("s1b", "茶山站", d1)
     s2a = factories.region("s2a", "湖塘站", d2)
     return World(
-        city, d1, d2, s1a, s1b, s2a,
+        city,
+        d1,
+        d2,
+        s1a,
+        s1b,
+        s2a,
         c1a=factories.customer(s1a, name="张伟"),
         c1b=factories.customer(s1b, name="李娜"),
         c2a=factories.customer(s2a, name="王芳"),

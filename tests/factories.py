@@ -9,7 +9,7 @@ from hotline.accounts.models import Region, Role, Team, Technician, User
 from hotline.customers.id_numbers import id_check_character
 from hotline.customers.models import Customer
 
-PASSWORD = "correct-horse-battery"  # noqa: S105
+PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
 
 
@@ -64,4 +64,6 @@ def customer(region: Region, **fields) -> Customer:
 
 def technician(region: Region, **fields) -> Technician:
     person = user(Role.TECHNICIAN, regions=[region])
-    return Technician.objects.create(user=person, mobile=fields.pop("mobile", "13800138000"), **fields)
+    return Technician.objects.create(
+        user=person, mobile=fields.pop("mobile", "13800138000"), **fields
+    )

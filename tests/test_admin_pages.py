@@ -6,9 +6,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-MODELS = sorted(
-    (model._meta.app_label, model._meta.model_name) for model in admin.site._registry
-)
+MODELS = sorted((model._meta.app_label, model._meta.model_name) for model in admin.site._registry)
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

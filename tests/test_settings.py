@@ -17,7 +17,12 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
     environment.update(env)
     return subprocess.run(
-        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, cwd=ROOT, check=False
+        [sys.executable, "-c", code],
+        env=environment,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
 
 
@@ -91,7 +96,9 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
         "from django.db import connection;"
         "c = connection.cursor(); c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])"
     )
-    result = run_python(code, DJANGO_SETTINGS_MODULE="hotline.settings", HOTLINE_VAR_DIR=str(tmp_path))
+    result = run_python(
+        code, DJANGO_SETTINGS_MODULE="hotline.settings", HOTLINE_VAR_DIR=str(tmp_path)
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "wal"
 

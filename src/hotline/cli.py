@@ -46,7 +46,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from hotline.demo.builder import DemoDataExists, demo_build
 
     try:
-        result = demo_build(customers=args.customers, seed=args.seed, progress=True, reset=args.reset)
+        result = demo_build(
+            customers=args.customers, seed=args.seed, progress=True, reset=args.reset
+        )
     except DemoDataExists as exc:
         print(f"hotline demo: {exc}", file=sys.stderr)
         return 2

@@ -15,7 +15,9 @@ urlpatterns = [
     ),
     path(
         "password/done/",
-        auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="accounts/password_change_done.html"
+        ),
         name="password_change_done",
     ),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -24,10 +24,9 @@ def test_create_update_delete_are_logged_with_actor_and_before_after(world, mana
         item.save(update_fields=["label_en"])
         item_pk = item.pk
         item.delete()
-    created, updated, deleted = (
-        AuditEntry.objects.filter(model="catalog.statisticitem", object_id=str(item_pk))
-        .order_by("id")
-    )
+    created, updated, deleted = AuditEntry.objects.filter(
+        model="catalog.statisticitem", object_id=str(item_pk)
+    ).order_by("id")
     assert created.action == "create" and created.changes["code"] == [None, "complaint"]
     assert updated.action == "update"
     assert updated.changes == {"label_en": ["Complaint", "Complaint (any)"]}
@@ -137,15 +136,21 @@ def test_audit_page_filters_and_is_limited_to_permitted_roles(world, manager, ag
     assert response.status_code == 200
     rows = list(response.context["page"])
     assert rows and all(r.actor_name == "manager" and r.action == "create" for r in rows)
-    bad = client.get(reverse("accounts:audit"), {"date_from": "2026-02-02", "date_to": "2026-01-01"})
+    bad = client.get(
+        reverse("accounts:audit"), {"date_from": "2026-02-02", "date_to": "2026-01-01"}
+    )
     assert "date_to" in bad.context["form"].errors
 
 
 def test_demo_role_admin_sees_audit_log_in_admin_site(world, admin_user, client):
     client.force_login(admin_user)
-    response = client.get(reverse("admin:accounts_auditentry_changelist"), {"action__exact": "create"})
+    response = client.get(
+        reverse("admin:accounts_auditentry_changelist"), {"action__exact": "create"}
+    )
     assert response.status_code == 200
-    change = client.get(reverse("admin:accounts_auditentry_change", args=[AuditEntry.objects.first().pk]))
+    change = client.get(
+        reverse("admin:accounts_auditentry_change", args=[AuditEntry.objects.first().pk])
+    )
     assert change.status_code == 200
     assert b'name="_save"' not in change.content
 

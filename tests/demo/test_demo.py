@@ -16,7 +16,15 @@ from hotline.demo.builder import ROLE_LOGINS, DemoDataExists, demo_build
 
 def digest() -> str:
     rows = Customer.objects.order_by("id").values_list(
-        "id", "kind", "name", "id_number", "phone", "region__code", "address", "vip_level", "created_at"
+        "id",
+        "kind",
+        "name",
+        "id_number",
+        "phone",
+        "region__code",
+        "address",
+        "vip_level",
+        "created_at",
     )
     return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
 
@@ -40,7 +48,11 @@ def test_demo_data_is_realistic():
     for customer in people[:200]:
         assert is_valid_id_number(customer.id_number), customer.id_number
         assert is_mobile(customer.phone)
-        assert "幢" in customer.address and "单元" in customer.address and customer.address.endswith("室")
+        assert (
+            "幢" in customer.address
+            and "单元" in customer.address
+            and customer.address.endswith("室")
+        )
         assert 2 <= len(customer.name) <= 3
         assert customer.region.level == Region.Level.STATION
     assert Region.objects.filter(level=Region.Level.DISTRICT).count() == 6

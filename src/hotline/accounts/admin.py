@@ -40,7 +40,18 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         (
             _("Hotline"),
-            {"fields": ("display_name", "employee_no", "role", "team", "regions", "phone", "extension", "time_zone")},
+            {
+                "fields": (
+                    "display_name",
+                    "employee_no",
+                    "role",
+                    "team",
+                    "regions",
+                    "phone",
+                    "extension",
+                    "time_zone",
+                )
+            },
         ),
     )
     actions = ["unlock_login"]
@@ -52,7 +63,8 @@ class UserAdmin(BaseUserAdmin):
         count = queryset.count()
         self.message_user(
             request,
-            ngettext("Unlocked %(count)d user.", "Unlocked %(count)d users.", count) % {"count": count},
+            ngettext("Unlocked %(count)d user.", "Unlocked %(count)d users.", count)
+            % {"count": count},
             messages.SUCCESS,
         )
 

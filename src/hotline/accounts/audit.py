@@ -44,7 +44,9 @@ def actor_for(user: Any, ip: str | None = None) -> AuditActor:
 
 
 @contextlib.contextmanager
-def audit_actor(user: Any = None, *, ip: str | None = None, name: str | None = None) -> Iterator[AuditActor]:
+def audit_actor(
+    user: Any = None, *, ip: str | None = None, name: str | None = None
+) -> Iterator[AuditActor]:
     """Attribute every audit entry written inside the block to ``user`` (or ``name``)."""
     actor = actor_for(user, ip) if user is not None else AuditActor(None, name or "system", ip)
     token = _current_actor.set(actor)
@@ -65,7 +67,9 @@ def _mask_any(value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime.datetime | datetime.date | datetime.time | decimal.Decimal | uuid.UUID):
+    if isinstance(
+        value, datetime.datetime | datetime.date | datetime.time | decimal.Decimal | uuid.UUID
+    ):
         return str(value)
     return value
 
@@ -144,7 +148,14 @@ def audit_record(
     )
 
 
-def _on_save(sender: type[models.Model], instance: models.Model, created: bool, update_fields=None, raw=False, **kwargs) -> None:  # type: ignore[no-untyped-def]
+def _on_save(
+    sender: type[models.Model],
+    instance: models.Model,
+    created: bool,
+    update_fields=None,
+    raw=False,
+    **kwargs,
+) -> None:  # type: ignore[no-untyped-def]
     if raw or not isinstance(instance, AuditedModel):
         return
     current = instance.audit_values()
@@ -165,9 +176,7 @@ def _on_save(sender: type[models.Model], instance: models.Model, created: bool, 
             ]
     instance._audit_snapshot = current
     if changes or created:
-        audit_record(
-            action="create" if created else "update", obj=instance, changes=changes
-        )
+        audit_record(action="create" if created else "update", obj=instance, changes=changes)
 
 
 def _on_delete(sender: type[models.Model], instance: models.Model, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -188,9 +197,7 @@ def _on_m2m(sender, instance, action: str, reverse: bool, model, pk_set, **kwarg
         (f.name for f in instance._meta.many_to_many if f.remote_field.through is sender), "related"
     )
     if action == "pre_clear":
-        instance._audit_m2m_cleared = sorted(
-            str(o) for o in getattr(instance, field_name).all()
-        )
+        instance._audit_m2m_cleared = sorted(str(o) for o in getattr(instance, field_name).all())
         return
     if action in {"post_add", "post_remove"} and pk_set:
         labels = sorted(str(o) for o in model._default_manager.filter(pk__in=pk_set))

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission
 
 
 class RoleBackend(ModelBackend):
-    """Username/password login; a user's permissions are their own, their groups' and their role's."""
+    """Username/password login; permissions are the user's own, their groups' and their role's."""
 
     def get_group_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         perms = super().get_group_permissions(user_obj, obj)

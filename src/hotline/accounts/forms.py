@@ -11,14 +11,20 @@ from hotline.accounts.models import AuditEntry, User
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("Actor"), required=False, max_length=150)
     action = forms.ChoiceField(
-        label=_("Action"), required=False, choices=[("", _("All actions")), *AuditEntry.Action.choices]
+        label=_("Action"),
+        required=False,
+        choices=[("", _("All actions")), *AuditEntry.Action.choices],
     )
-    model = forms.ChoiceField(label=_("Object type"), required=False, choices=[("", _("All types"))])
+    model = forms.ChoiceField(
+        label=_("Object type"), required=False, choices=[("", _("All types"))]
+    )
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, models: list[str] | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

@@ -40,7 +40,9 @@ class AuditContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         actor = actor_for(getattr(request, "user", None), client_ip(request))
-        with audit_actor(name=actor.name, ip=actor.ip) if actor.user_id is None else audit_actor(
-            request.user, ip=actor.ip
+        with (
+            audit_actor(name=actor.name, ip=actor.ip)
+            if actor.user_id is None
+            else audit_actor(request.user, ip=actor.ip)
         ):
             return self.get_response(request)

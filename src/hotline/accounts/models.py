@@ -26,15 +26,15 @@ class BilingualLabel(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.label
+
     @property
     def label(self) -> str:
         language = (get_language() or settings.LANGUAGE_CODE).lower()
         if language.startswith("zh"):
             return self.label_zh or self.label_en
         return self.label_en or self.label_zh
-
-    def __str__(self) -> str:
-        return self.label
 
 
 class Region(AuditedModel):
@@ -139,13 +139,23 @@ class User(AbstractUser, AuditedModel):
     audit_secret: ClassVar[set[str]] = {"password"}
 
     role = models.ForeignKey(
-        Role, verbose_name=_("role"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        Role,
+        verbose_name=_("role"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     regions = models.ManyToManyField(
         Region, verbose_name=_("regions"), blank=True, related_name="users"
     )
     team = models.ForeignKey(
-        "Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        "Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
     )
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     employee_no = models.CharField(_("employee number"), max_length=32, blank=True)

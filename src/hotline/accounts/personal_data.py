@@ -17,7 +17,9 @@ def mask_phone(value: str) -> str:
     if not value:
         return ""
     if len(value) <= 7:
-        return value[:1] + "*" * (len(value) - 2) + value[-1:] if len(value) > 2 else "*" * len(value)
+        return (
+            value[:1] + "*" * (len(value) - 2) + value[-1:] if len(value) > 2 else "*" * len(value)
+        )
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 

@@ -43,7 +43,9 @@ DEFAULT_ROLES: tuple[RoleDefault, ...] = (
         (VIEW_CUSTOMERS, UNMASK, "accounts.view_technician"),
     ),
     RoleDefault("technician", "维修员", "Field technician", ()),
-    RoleDefault("knowledge_editor", "知识编辑", "Knowledge editor", ("catalog.view_statisticitem",)),
+    RoleDefault(
+        "knowledge_editor", "知识编辑", "Knowledge editor", ("catalog.view_statisticitem",)
+    ),
     RoleDefault("qa_inspector", "质检员", "QA inspector", (VIEW_CUSTOMERS,), all_regions=True),
     RoleDefault(
         "manager",
@@ -60,7 +62,12 @@ DEFAULT_ROLES: tuple[RoleDefault, ...] = (
         all_regions=True,
     ),
     RoleDefault(
-        "admin", "系统管理员", "Administrator", all_regions=True, admin_site=True, all_permissions=True
+        "admin",
+        "系统管理员",
+        "Administrator",
+        all_regions=True,
+        admin_site=True,
+        all_permissions=True,
     ),
 )
 
@@ -102,7 +109,9 @@ def ensure_default_roles() -> int:
                 for name in default.permissions:
                     app_label, codename = name.split(".")
                     perms.extend(
-                        Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+                        Permission.objects.filter(
+                            content_type__app_label=app_label, codename=codename
+                        )
                     )
             role.permissions.set(perms)
             created += 1

@@ -18,9 +18,7 @@ def team_list(*, user: User) -> QuerySet[Team]:
     if scope is None:
         return teams
     # A team lead sees the teams they lead or belong to; others see teams of their regions.
-    return teams.filter(
-        Q(lead=user) | Q(members=user) | Q(region_id__in=sorted(scope))
-    ).distinct()
+    return teams.filter(Q(lead=user) | Q(members=user) | Q(region_id__in=sorted(scope))).distinct()
 
 
 def team_members(*, team: Team) -> QuerySet[User]:
@@ -33,7 +31,9 @@ def technician_list(*, user: User) -> QuerySet[Technician]:
     if scope is None:
         return technicians.order_by("user__username")
     return (
-        technicians.filter(user__regions__id__in=sorted(scope)).distinct().order_by("user__username")
+        technicians.filter(user__regions__id__in=sorted(scope))
+        .distinct()
+        .order_by("user__username")
     )
 
 
@@ -67,7 +67,10 @@ def audit_entry_list(
 
 def audit_models() -> list[str]:
     return list(
-        AuditEntry.objects.exclude(model="").order_by("model").values_list("model", flat=True).distinct()
+        AuditEntry.objects.exclude(model="")
+        .order_by("model")
+        .values_list("model", flat=True)
+        .distinct()
     )
 
 

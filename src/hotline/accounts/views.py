@@ -70,5 +70,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    template = "accounts/_audit_rows.html" if request.headers.get("HX-Request") else "accounts/audit.html"
+    template = (
+        "accounts/_audit_rows.html" if request.headers.get("HX-Request") else "accounts/audit.html"
+    )
     return render(request, template, {"form": form, "page": page, "query": query.urlencode()})

@@ -14,10 +14,14 @@ class StatisticItemQuerySet(models.QuerySet):
         return self.filter(active=True)
 
     def for_calls(self) -> StatisticItemQuerySet:
-        return self.filter(applies_to__in=[StatisticItem.AppliesTo.CALLS, StatisticItem.AppliesTo.BOTH])
+        return self.filter(
+            applies_to__in=[StatisticItem.AppliesTo.CALLS, StatisticItem.AppliesTo.BOTH]
+        )
 
     def for_orders(self) -> StatisticItemQuerySet:
-        return self.filter(applies_to__in=[StatisticItem.AppliesTo.ORDERS, StatisticItem.AppliesTo.BOTH])
+        return self.filter(
+            applies_to__in=[StatisticItem.AppliesTo.ORDERS, StatisticItem.AppliesTo.BOTH]
+        )
 
 
 class StatisticItem(AuditedModel, BilingualLabel):

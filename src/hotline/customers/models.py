@@ -29,7 +29,9 @@ class Customer(AuditedModel):
     name = models.CharField(_("name"), max_length=100, db_index=True)
     id_number = models.CharField(_("ID-card number"), max_length=18, blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
-    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
     district = models.CharField(_("district"), max_length=50, blank=True)
     street = models.CharField(_("street"), max_length=100, blank=True)
     compound = models.CharField(_("residential compound"), max_length=100, blank=True)

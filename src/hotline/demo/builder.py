@@ -117,7 +117,9 @@ def _build_people(rng: random.Random, regions: dict[str, Region]) -> int:
     password = make_password(DEMO_PASSWORD)  # hash once: argon2 is slow on purpose
     created = 0
 
-    def person(username: str, role_code: str, name: str, region_codes: tuple[str, ...], **extra) -> User:  # type: ignore[no-untyped-def]
+    def person(
+        username: str, role_code: str, name: str, region_codes: tuple[str, ...], **extra
+    ) -> User:  # type: ignore[no-untyped-def]
         nonlocal created
         user = User.objects.filter(username=username).first()
         if user is None:
@@ -136,7 +138,13 @@ def _build_people(rng: random.Random, regions: dict[str, Region]) -> int:
         return user
 
     for username, code, name, region_codes in ROLE_LOGINS:
-        person(username, code, name, region_codes, employee_no=f"E{len(username):02d}{username[:3].upper()}")
+        person(
+            username,
+            code,
+            name,
+            region_codes,
+            employee_no=f"E{len(username):02d}{username[:3].upper()}",
+        )
 
     teams = (
         ("市区一组", "cz", "teamlead", 8),
@@ -145,7 +153,11 @@ def _build_people(rng: random.Random, regions: dict[str, Region]) -> int:
     )
     for team_index, (team_name, region_code, lead_name, size) in enumerate(teams, start=1):
         lead = person(
-            lead_name, Role.TEAM_LEAD, _person_name(rng), (region_code,), employee_no=f"L{team_index:03d}"
+            lead_name,
+            Role.TEAM_LEAD,
+            _person_name(rng),
+            (region_code,),
+            employee_no=f"L{team_index:03d}",
         )
         team, _ = Team.objects.get_or_create(
             name=team_name, defaults={"lead": lead, "region": regions[region_code]}
@@ -213,7 +225,11 @@ _BIRTH_DAYS = (datetime.date(2006, 12, 31) - _BIRTH_START).days
 
 
 def _customer_rows(
-    rng: random.Random, count: int, districts: list[_District], weights: list[int], is_postgres: bool
+    rng: random.Random,
+    count: int,
+    districts: list[_District],
+    weights: list[int],
+    is_postgres: bool,
 ) -> Iterator[tuple]:
     """Yield customer rows in insert-column order; see ``_COLUMNS``."""
     cumulative = []
@@ -222,7 +238,8 @@ def _customer_rows(
         total += weight
         cumulative.append(total)
     birth_dates = [
-        (_BIRTH_START + datetime.timedelta(days=d)).strftime("%Y%m%d") for d in range(_BIRTH_DAYS + 1)
+        (_BIRTH_START + datetime.timedelta(days=d)).strftime("%Y%m%d")
+        for d in range(_BIRTH_DAYS + 1)
     ]
     span = 15 * 365 * 86400
     tz_suffix = "+00:00" if is_postgres else ""
@@ -237,7 +254,9 @@ def _customer_rows(
         street_no = randrange(1, 400)
         if random_() < 0.03:
             kind = "company"
-            name = choice(data.COMPANY_WORDS) + choice(data.COMPANY_WORDS) + choice(data.COMPANY_KINDS)
+            name = (
+                choice(data.COMPANY_WORDS) + choice(data.COMPANY_WORDS) + choice(data.COMPANY_KINDS)
+            )
             id_number = ""
             phone = f"0519{randrange(60_000_000, 90_000_000)}"
             compound = building = unit = room = ""
@@ -255,26 +274,58 @@ def _customer_rows(
             building = str(randrange(1, 61))
             unit = str(randrange(1, 7))
             room = f"{randrange(1, 19)}{randrange(1, 5):02d}"
-            address = f"{data.CITY[1]}{district.name}{street}{compound}{building}幢{unit}单元{room}室"
+            address = (
+                f"{data.CITY[1]}{district.name}{street}{compound}{building}幢{unit}单元{room}室"
+            )
         vip = 0 if random_() < 0.95 else randrange(1, 4)
         created = BASE_TIME - datetime.timedelta(seconds=randrange(span))
         stamp = created.strftime("%Y-%m-%d %H:%M:%S") + tz_suffix
         yield (
-            customer_id, kind, name, id_number, phone, station_id, district.name, street,
-            compound, building, unit, room, address, vip, stamp, stamp,
+            customer_id,
+            kind,
+            name,
+            id_number,
+            phone,
+            station_id,
+            district.name,
+            street,
+            compound,
+            building,
+            unit,
+            room,
+            address,
+            vip,
+            stamp,
+            stamp,
         )
 
 
 _COLUMNS = (
-    "id", "kind", "name", "id_number", "phone", "region_id", "district", "street",
-    "compound", "building", "unit", "room", "address", "vip_level", "created_at", "updated_at",
+    "id",
+    "kind",
+    "name",
+    "id_number",
+    "phone",
+    "region_id",
+    "district",
+    "street",
+    "compound",
+    "building",
+    "unit",
+    "room",
+    "address",
+    "vip_level",
+    "created_at",
+    "updated_at",
 )
 
 
 def _insert_customers(rows: Iterator[tuple], count: int, progress: bool) -> None:
     table = Customer._meta.db_table
     columns = ", ".join(_COLUMNS)
-    bar = tqdm(total=count, unit=" customers", disable=not progress, mininterval=0.5, dynamic_ncols=True)
+    bar = tqdm(
+        total=count, unit=" customers", disable=not progress, mininterval=0.5, dynamic_ncols=True
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
@@ -305,8 +356,13 @@ class _NoStyle:
         return lambda text: text
 
 
-def demo_build(*, customers: int, seed: int = 2026, progress: bool = False, reset: bool = False) -> DemoResult:
-    """Build the demo data set with ``customers`` customers; raise if one exists unless ``reset``."""
+def demo_build(
+    *, customers: int, seed: int = 2026, progress: bool = False, reset: bool = False
+) -> DemoResult:
+    """Build the demo data set with ``customers`` customers.
+
+    Raises ``DemoDataExists`` when customers exist, unless ``reset``.
+    """
     import time
 
     if customers < 0:
@@ -324,7 +380,10 @@ def demo_build(*, customers: int, seed: int = 2026, progress: bool = False, rese
         _build_people(rng, regions)
         districts, weights = _districts(regions)
         rows = _customer_rows(
-            random.Random(seed * 7919 + 1), customers, districts, weights,
+            random.Random(seed * 7919 + 1),
+            customers,
+            districts,
+            weights,
             connection.vendor == "postgresql",
         )
         _insert_customers(rows, customers, progress)
