@@ -57,9 +57,9 @@ $(NODE_STAMP): package.json package-lock.json
 	@touch $@
 
 browser:
-	@if [ ! -x "$(CHROMIUM)" ]; then \
-		echo "Installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	@if [ ! -x "$(CHROMIUM)" ] || [ ! -d /usr/share/fonts/opentype/noto ]; then \
+		echo "Installing Debian's chromium and CJK fonts for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
 clean:

@@ -87,6 +87,11 @@ def test_login_page_is_chinese_by_default_and_switches_to_english(db, client):
     assert "Log in to Hotline" in english
 
 
+def test_browser_language_does_not_override_chinese(db, client):
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in page
+
+
 def test_logout_is_audited(person, client):
     client.force_login(person)
     client.post(reverse("logout"))

@@ -3,8 +3,10 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.middleware.locale import LocaleMiddleware
+from django.utils import timezone, translation
 
 from hotline.accounts.audit import actor_for, audit_actor
 from hotline.accounts.net import client_ip
@@ -46,3 +48,18 @@ class AuditContextMiddleware:
             else audit_actor(request.user, ip=actor.ip)
         ):
             return self.get_response(request)
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Chinese unless the user chose otherwise (language cookie), whatever the browser says.
+
+    Many call-center PCs run an English operating system; the agents still work in Chinese.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in supported:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
