@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -209,6 +210,10 @@ STORAGES = {
         )
     },
 }
+
+# WhiteNoise serves files through a synchronous iterator; under ASGI Django wraps it and warns
+# on every static file. The wrapping is correct, the warning is noise.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
 # --- Hotline ----------------------------------------------------------------------------
 HOTLINE_PAGE_SIZE = 50

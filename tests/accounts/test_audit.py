@@ -161,3 +161,10 @@ def test_role_permissions_come_from_the_role(world):
     assert lead.has_perm("customers.unmask_personal_data")
     assert not agent.has_perm("customers.unmask_personal_data")
     assert agent.has_perm("customers.view_customer")
+
+
+def test_opening_a_customer_in_the_admin_form_is_an_audited_read(world, admin_user, client):
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:customers_customer_change", args=[world.c1a.pk]))
+    assert response.status_code == 200
+    assert entries_for(world.c1a, "reveal").filter(actor_id=admin_user.pk).exists()
