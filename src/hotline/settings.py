@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "hotline.accounts",
     "hotline.catalog",
     "hotline.customers",
+    "hotline.integrations",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [

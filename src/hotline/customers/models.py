@@ -40,6 +40,16 @@ class Customer(AuditedModel):
     room = models.CharField(_("room"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     vip_level = models.PositiveSmallIntegerField(_("VIP level"), default=0)
+    tags = models.ManyToManyField("Tag", verbose_name=_("tags"), blank=True, related_name="customers")
+    # A merged-away duplicate keeps its row (and history) and points at the survivor.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
@@ -52,7 +62,16 @@ class Customer(AuditedModel):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["id"]
-        permissions = [("unmask_personal_data", _("Can see unmasked personal data"))]
+        permissions = [
+            ("unmask_personal_data", _("Can see unmasked personal data")),
+            ("merge_customer", _("Can merge duplicate customers")),
+            ("import_customer", _("Can import customers")),
+            ("export_customer", _("Can export customers")),
+        ]
+        indexes = [
+            models.Index(fields=["street", "building"], name="customer_street_bldg_idx"),
+            models.Index(fields=["compound", "building"], name="customer_compound_bldg_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -73,3 +92,193 @@ class Customer(AuditedModel):
 
     def full_address(self) -> str:
         return self.address
+
+
+class Tag(AuditedModel):
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    color = models.CharField(_("colour"), max_length=7, default="#5d6b7e")
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerPhone(AuditedModel):
+    """Every number a customer can be reached on; the primary one is also ``Customer.phone``."""
+
+    class Kind(models.TextChoices):
+        MOBILE = "mobile", _("Mobile")
+        HOME = "home", _("Home")
+        WORK = "work", _("Work")
+        OTHER = "other", _("Other")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="phones"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.MOBILE)
+    number = models.CharField(_("number"), max_length=20, db_index=True)
+    # The last four digits, indexed: agents often only hear or see those.
+    last4 = models.CharField(_("last four digits"), max_length=4, db_index=True, editable=False)
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    audit_masked: ClassVar[set[str]] = {"number", "last4"}
+
+    class Meta:
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+        ordering = ["-is_primary", "id"]
+
+    def __str__(self) -> str:
+        from hotline.accounts.personal_data import mask_phone
+
+        return mask_phone(self.number)
+
+    def save(self, *args, **kwargs) -> None:
+        self.number = normalize_phone(self.number)
+        self.last4 = self.number[-4:]
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "number", "last4"}
+        super().save(*args, **kwargs)
+
+
+class ServiceAccount(AuditedModel):
+    """A billing account (用户账号) in BOSS; Hotline keeps a copy for search and fallback."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        CLOSED = "closed", _("Closed")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="accounts"
+    )
+    number = models.CharField(_("account number"), max_length=32, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    balance = models.DecimalField(_("balance"), max_digits=12, decimal_places=2, default=0)
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    address = models.CharField(_("installation address"), max_length=300, blank=True)
+    synced_at = models.DateTimeField(_("last synchronised with BOSS"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("service account")
+        verbose_name_plural = _("service accounts")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Subscription(AuditedModel):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    account = models.ForeignKey(
+        ServiceAccount, verbose_name=_("account"), on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    product_code = models.CharField(_("product code"), max_length=32)
+    product_name = models.CharField(_("product"), max_length=100)
+    monthly_fee = models.DecimalField(_("monthly fee"), max_digits=10, decimal_places=2, default=0)
+    starts_on = models.DateField(_("starts"))
+    ends_on = models.DateField(_("ends"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        ordering = ["-starts_on", "id"]
+
+    def __str__(self) -> str:
+        return self.product_name
+
+
+class Device(AuditedModel):
+    """机卡: a set-top box, its smart card, or a broadband modem at the customer's premises."""
+
+    class Kind(models.TextChoices):
+        SET_TOP_BOX = "stb", _("Set-top box")
+        SMART_CARD = "card", _("Smart card")
+        MODEM = "modem", _("Modem")
+
+    account = models.ForeignKey(
+        ServiceAccount, verbose_name=_("account"), on_delete=models.CASCADE, related_name="devices"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    serial = models.CharField(_("serial or card number"), max_length=40, db_index=True)
+    model_name = models.CharField(_("model"), max_length=60, blank=True)
+    installed_on = models.DateField(_("installed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+        ordering = ["kind", "serial"]
+        constraints = [models.UniqueConstraint(fields=["kind", "serial"], name="device_kind_serial_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.serial}"
+
+
+class Payment(models.Model):
+    """A payment as reported by BOSS (read-only history, not a business change of Hotline's)."""
+
+    account = models.ForeignKey(
+        ServiceAccount, verbose_name=_("account"), on_delete=models.CASCADE, related_name="payments"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    paid_at = models.DateTimeField(_("paid at"))
+    channel = models.CharField(_("channel"), max_length=30, blank=True)
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-paid_at", "-id"]
+        indexes = [models.Index(fields=["account", "-paid_at"], name="payment_account_paid_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.paid_at:%Y-%m-%d}"
+
+
+class TimelineEntry(models.Model):
+    """One line of a customer's interaction history: calls, orders, surveys, SMS, notes."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", _("Call")
+        ORDER = "order", _("Work order")
+        SURVEY = "survey", _("Survey")
+        SMS = "sms", _("SMS")
+        NOTE = "note", _("Note")
+        SYSTEM = "system", _("System")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="timeline"
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("details"), blank=True)
+    author = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # What the entry is about (a call record, a work order…), filled in by later features.
+    ref_model = models.CharField(_("object type"), max_length=100, blank=True)
+    ref_id = models.CharField(_("object id"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["customer", "-at"], name="timeline_customer_at_idx")]
+
+    def __str__(self) -> str:
+        return self.title

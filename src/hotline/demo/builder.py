@@ -223,15 +223,72 @@ def _districts(regions: dict[str, Region]) -> tuple[list[_District], list[int]]:
 _BIRTH_START = datetime.date(1940, 1, 1)
 _BIRTH_DAYS = (datetime.date(2006, 12, 31) - _BIRTH_START).days
 
+# Products of a cable-TV operator: code, name, monthly fee.
+_PRODUCTS = (
+    ("DTV-BASIC", "数字电视基本包", "26.00"),
+    ("DTV-HD", "高清互动包", "30.00"),
+    ("DTV-SPORT", "体育频道包", "15.00"),
+    ("DTV-KIDS", "少儿频道包", "10.00"),
+    ("BB-100M", "宽带100M", "50.00"),
+    ("BB-300M", "宽带300M", "80.00"),
+)
+_STB_MODELS = ("华为 EC6108V9", "中兴 B860AV2", "创维 E900", "九联 UNT400B")
+_PAY_CHANNELS = ("营业厅", "微信", "支付宝", "银行代扣")
 
-def _customer_rows(
+TABLES: dict[str, tuple[str, ...]] = {
+    "customers_customer": (
+        "id",
+        "kind",
+        "name",
+        "id_number",
+        "phone",
+        "region_id",
+        "district",
+        "street",
+        "compound",
+        "building",
+        "unit",
+        "room",
+        "address",
+        "vip_level",
+        "merged_into_id",
+        "created_at",
+        "updated_at",
+    ),
+    "customers_customerphone": ("id", "customer_id", "kind", "number", "last4", "is_primary"),
+    "customers_serviceaccount": (
+        "id",
+        "customer_id",
+        "number",
+        "status",
+        "balance",
+        "opened_at",
+        "address",
+        "synced_at",
+    ),
+    "customers_subscription": (
+        "id",
+        "account_id",
+        "product_code",
+        "product_name",
+        "monthly_fee",
+        "starts_on",
+        "ends_on",
+        "status",
+    ),
+    "customers_device": ("id", "account_id", "kind", "serial", "model_name", "installed_on"),
+    "customers_payment": ("id", "account_id", "amount", "paid_at", "channel", "reference"),
+}
+
+
+def _rows(
     rng: random.Random,
     count: int,
     districts: list[_District],
     weights: list[int],
     is_postgres: bool,
-) -> Iterator[tuple]:
-    """Yield customer rows in insert-column order; see ``_COLUMNS``."""
+) -> Iterator[dict[str, list[tuple]]]:
+    """Yield batches of rows per table (see ``TABLES`` for the column order)."""
     cumulative = []
     total = 0
     for weight in weights:
@@ -242,16 +299,15 @@ def _customer_rows(
         for d in range(_BIRTH_DAYS + 1)
     ]
     span = 15 * 365 * 86400
-    tz_suffix = "+00:00" if is_postgres else ""
-    random_ = rng.random
-    randrange = rng.randrange
-    choice = rng.choice
+    tz = "+00:00" if is_postgres else ""
+    random_, randrange, choice = rng.random, rng.randrange, rng.choice
+    ids = {"phone": 0, "sub": 0, "device": 0, "payment": 0}
+    batch: dict[str, list[tuple]] = {table: [] for table in TABLES}
     for customer_id in range(1, count + 1):
         pick = random_() * total
         district = districts[next(i for i, c in enumerate(cumulative) if pick < c)]
         station_id = choice(district.station_ids)
         street = choice(district.streets)
-        street_no = randrange(1, 400)
         if random_() < 0.03:
             kind = "company"
             name = (
@@ -260,7 +316,7 @@ def _customer_rows(
             id_number = ""
             phone = f"0519{randrange(60_000_000, 90_000_000)}"
             compound = building = unit = room = ""
-            address = f"{data.CITY[1]}{district.name}{street}{street_no}号"
+            address = f"{data.CITY[1]}{district.name}{street}{randrange(1, 400)}号"
         else:
             kind = "person"
             given = choice(data.GIVEN)
@@ -279,81 +335,160 @@ def _customer_rows(
             )
         vip = 0 if random_() < 0.95 else randrange(1, 4)
         created = BASE_TIME - datetime.timedelta(seconds=randrange(span))
-        stamp = created.strftime("%Y-%m-%d %H:%M:%S") + tz_suffix
-        yield (
-            customer_id,
-            kind,
-            name,
-            id_number,
-            phone,
-            station_id,
-            district.name,
-            street,
-            compound,
-            building,
-            unit,
-            room,
-            address,
-            vip,
-            stamp,
-            stamp,
+        stamp = created.strftime("%Y-%m-%d %H:%M:%S") + tz
+        batch["customers_customer"].append(
+            (
+                customer_id,
+                kind,
+                name,
+                id_number,
+                phone,
+                station_id,
+                district.name,
+                street,
+                compound,
+                building,
+                unit,
+                room,
+                address,
+                vip,
+                None,
+                stamp,
+                stamp,
+            )
         )
+        ids["phone"] += 1
+        batch["customers_customerphone"].append(
+            (
+                ids["phone"],
+                customer_id,
+                "mobile" if phone[0] == "1" else "work",
+                phone,
+                phone[-4:],
+                True,
+            )
+        )
+        if random_() < 0.2:
+            ids["phone"] += 1
+            home = f"0519{randrange(80_000_000, 90_000_000)}"
+            batch["customers_customerphone"].append(
+                (ids["phone"], customer_id, "home", home, home[-4:], False)
+            )
+        # One service account per customer, id = customer id.
+        status = "active" if random_() < 0.92 else choice(("suspended", "closed"))
+        balance = f"{randrange(-5000, 30000) / 100:.2f}"
+        batch["customers_serviceaccount"].append(
+            (
+                customer_id,
+                customer_id,
+                f"{5_190_000_000 + customer_id}",
+                status,
+                balance,
+                stamp,
+                address,
+                None,
+            )
+        )
+        start_day = created.date()
+        for product in rng.sample(_PRODUCTS[:4], k=1 + (random_() < 0.4)) + (
+            [choice(_PRODUCTS[4:])] if random_() < 0.35 else []
+        ):
+            ids["sub"] += 1
+            active = status == "active" or random_() < 0.3
+            batch["customers_subscription"].append(
+                (
+                    ids["sub"],
+                    customer_id,
+                    product[0],
+                    product[1],
+                    product[2],
+                    start_day.isoformat(),
+                    None if active else (start_day + datetime.timedelta(days=365)).isoformat(),
+                    "active" if active else "expired",
+                )
+            )
+        installed = start_day.isoformat()
+        ids["device"] += 1
+        batch["customers_device"].append(
+            (
+                ids["device"],
+                customer_id,
+                "stb",
+                f"STB{customer_id:011d}",
+                choice(_STB_MODELS),
+                installed,
+            )
+        )
+        ids["device"] += 1
+        batch["customers_device"].append(
+            (ids["device"], customer_id, "card", f"8320{customer_id:012d}", "CA 智能卡", installed)
+        )
+        for months_ago in range(randrange(0, 3)):
+            ids["payment"] += 1
+            paid = BASE_TIME - datetime.timedelta(days=30 * months_ago + randrange(30))
+            batch["customers_payment"].append(
+                (
+                    ids["payment"],
+                    customer_id,
+                    choice(("26.00", "56.00", "106.00", "312.00")),
+                    paid.strftime("%Y-%m-%d %H:%M:%S") + tz,
+                    choice(_PAY_CHANNELS),
+                    f"P{ids['payment']:012d}",
+                )
+            )
+        if customer_id % BATCH == 0:
+            yield batch
+            batch = {table: [] for table in TABLES}
+    if batch["customers_customer"]:
+        yield batch
 
 
-_COLUMNS = (
-    "id",
-    "kind",
-    "name",
-    "id_number",
-    "phone",
-    "region_id",
-    "district",
-    "street",
-    "compound",
-    "building",
-    "unit",
-    "room",
-    "address",
-    "vip_level",
-    "created_at",
-    "updated_at",
-)
-
-
-def _insert_customers(rows: Iterator[tuple], count: int, progress: bool) -> None:
-    table = Customer._meta.db_table
-    columns = ", ".join(_COLUMNS)
+def _insert(batches: Iterator[dict[str, list[tuple]]], count: int, progress: bool) -> None:
     bar = tqdm(
         total=count, unit=" customers", disable=not progress, mininterval=0.5, dynamic_ncols=True
     )
+    postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-                for index, row in enumerate(rows, start=1):
-                    copy.write_row(row)
-                    if index % BATCH == 0:
-                        bar.update(BATCH)
-            for sql in connection.ops.sequence_reset_sql(_NoStyle(), [Customer]):
+        for batch in batches:
+            for table, rows in batch.items():
+                if not rows:
+                    continue
+                columns = ", ".join(TABLES[table])
+                if postgres:
+                    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                        for row in rows:
+                            copy.write_row(row)
+                else:
+                    marks = ", ".join(["%s"] * len(TABLES[table]))
+                    cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+            bar.update(len(batch["customers_customer"]))
+        if postgres:
+            from hotline.customers import models as m
+
+            tables = [
+                m.Customer,
+                m.CustomerPhone,
+                m.ServiceAccount,
+                m.Subscription,
+                m.Device,
+                m.Payment,
+            ]
+            for sql in connection.ops.sequence_reset_sql(_NoStyle(), tables):
                 cursor.execute(sql)
-        else:
-            placeholders = ", ".join(["%s"] * len(_COLUMNS))
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
-            batch: list[tuple] = []
-            for row in rows:
-                batch.append(row)
-                if len(batch) == BATCH:
-                    cursor.executemany(sql, batch)
-                    bar.update(len(batch))
-                    batch.clear()
-            if batch:
-                cursor.executemany(sql, batch)
-    bar.update(count - bar.n)
     bar.close()
 
 
 class _NoStyle:
     def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
         return lambda text: text
+
+
+def _delete_customers() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM customers_customer_tags")
+        cursor.execute("DELETE FROM customers_timelineentry")
+        for table in reversed(list(TABLES)):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
 
 
 def demo_build(
@@ -373,20 +508,19 @@ def demo_build(
         if Customer.objects.exists():
             if not reset:
                 raise DemoDataExists("customers already exist; use --reset to rebuild them")
-            with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {Customer._meta.db_table}")  # noqa: S608
+            _delete_customers()
         regions = _build_regions()
         _build_statistic_items()
         _build_people(rng, regions)
         districts, weights = _districts(regions)
-        rows = _customer_rows(
+        batches = _rows(
             random.Random(seed * 7919 + 1),
             customers,
             districts,
             weights,
             connection.vendor == "postgresql",
         )
-        _insert_customers(rows, customers, progress)
+        _insert(batches, customers, progress)
         audit_record(
             action="system",
             model="customers.customer",
@@ -398,7 +532,8 @@ def demo_build(
             cursor.execute("ANALYZE")
     elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {Customer._meta.db_table}")
+            for table in TABLES:
+                cursor.execute(f"ANALYZE {table}")
     return DemoResult(
         customers=customers,
         users=User.objects.count(),

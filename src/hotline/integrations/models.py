@@ -1,0 +1,1 @@
+"""Integration hub data: API tokens, webhook endpoints and their delivery outbox."""
