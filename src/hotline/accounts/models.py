@@ -252,6 +252,8 @@ class AuditEntry(models.Model):
         LOGIN_FAILED = "login_failed", _("Failed login")
         LOGOUT = "logout", _("Logged out")
         UNLOCK = "unlock", _("Unlocked login")
+        MERGE = "merge", _("Merged duplicates")
+        MERGE_UNDO = "merge_undo", _("Undid a merge")
         SYSTEM = "system", _("System operation")
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)

@@ -27,6 +27,7 @@ class RoleDefault:
 
 VIEW_CUSTOMERS = "customers.view_customer"
 UNMASK = "customers.unmask_personal_data"
+MERGE = "customers.merge_customer"
 
 DEFAULT_ROLES: tuple[RoleDefault, ...] = (
     RoleDefault("agent", "座席", "Agent", (VIEW_CUSTOMERS, "catalog.view_statisticitem")),
@@ -34,7 +35,7 @@ DEFAULT_ROLES: tuple[RoleDefault, ...] = (
         "team_lead",
         "班长",
         "Team lead",
-        (VIEW_CUSTOMERS, UNMASK, "accounts.view_team", "accounts.view_user"),
+        (VIEW_CUSTOMERS, UNMASK, MERGE, "accounts.view_team", "accounts.view_user"),
     ),
     RoleDefault(
         "dispatcher",
@@ -53,6 +54,7 @@ DEFAULT_ROLES: tuple[RoleDefault, ...] = (
         "Manager",
         (
             VIEW_CUSTOMERS,
+            MERGE,
             "accounts.view_team",
             "accounts.view_user",
             "accounts.view_technician",

@@ -126,6 +126,7 @@ class CustomerPhone(AuditedModel):
     is_primary = models.BooleanField(_("primary"), default=False)
 
     audit_masked: ClassVar[set[str]] = {"number", "last4"}
+    personal_fields: ClassVar[tuple[str, ...]] = ("number",)
 
     class Meta:
         verbose_name = _("phone number")
@@ -282,3 +283,37 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CustomerMerge(models.Model):
+    """A merge of a duplicate into a survivor, with what moved, so that it can be undone."""
+
+    survivor = models.ForeignKey(
+        Customer, verbose_name=_("kept customer"), on_delete=models.PROTECT, related_name="merges_kept"
+    )
+    duplicate = models.ForeignKey(
+        Customer, verbose_name=_("duplicate"), on_delete=models.PROTECT, related_name="merges_folded"
+    )
+    merged_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("merged by"), on_delete=models.PROTECT, related_name="+"
+    )
+    merged_at = models.DateTimeField(_("merged at"), default=timezone.now)
+    moved = models.JSONField(_("moved records"), default=dict)
+    filled_fields = models.JSONField(_("fields filled in on the kept customer"), default=dict)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.duplicate_id} → #{self.survivor_id}"

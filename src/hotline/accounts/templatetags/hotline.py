@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.personal_data import mask_id_number, mask_phone
 
@@ -15,3 +16,26 @@ def phone_mask(value: str) -> str:
 @register.filter
 def id_mask(value: str) -> str:
     return mask_id_number(value or "")
+
+
+@register.filter
+def get_item(mapping: dict, key: object) -> object:
+    return mapping.get(key, "") if mapping else ""
+
+
+_MATCH_LABELS = {
+    "id_number": _("ID-card number"),
+    "phone": _("Phone"),
+    "phone_suffix": _("Last digits of a phone"),
+    "account": _("Account number"),
+    "card": _("Smart card"),
+    "device": _("Device serial"),
+    "name": _("Name"),
+    "name_prefix": _("Start of name"),
+    "address": _("Address"),
+}
+
+
+@register.filter
+def match_label(kind: str) -> str:
+    return str(_MATCH_LABELS.get(kind, kind))
