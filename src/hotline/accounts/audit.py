@@ -60,6 +60,16 @@ def current_actor() -> AuditActor:
     return _current_actor.get()
 
 
+@contextlib.contextmanager
+def acting_as(user: Any) -> Iterator[AuditActor]:
+    """Attribute entries to ``user`` (a service's ``by``), keeping the request's address."""
+    if user is None:
+        yield current_actor()
+        return
+    with audit_actor(user, ip=current_actor().ip) as actor:
+        yield actor
+
+
 def _mask_any(value: Any) -> Any:
     from hotline.accounts.personal_data import mask_generic
 

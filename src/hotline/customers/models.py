@@ -40,7 +40,9 @@ class Customer(AuditedModel):
     room = models.CharField(_("room"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     vip_level = models.PositiveSmallIntegerField(_("VIP level"), default=0)
-    tags = models.ManyToManyField("Tag", verbose_name=_("tags"), blank=True, related_name="customers")
+    tags = models.ManyToManyField(
+        "Tag", verbose_name=_("tags"), blank=True, related_name="customers"
+    )
     # A merged-away duplicate keeps its row (and history) and points at the survivor.
     merged_into = models.ForeignKey(
         "self",
@@ -138,6 +140,11 @@ class CustomerPhone(AuditedModel):
 
         return mask_phone(self.number)
 
+    @property
+    def reveal_field(self) -> str:
+        """The name the customer page's "Show" button uses for this number."""
+        return f"phone-{self.pk}"
+
     def save(self, *args, **kwargs) -> None:
         self.number = normalize_phone(self.number)
         self.last4 = self.number[-4:]
@@ -158,7 +165,9 @@ class ServiceAccount(AuditedModel):
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="accounts"
     )
     number = models.CharField(_("account number"), max_length=32, unique=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
     balance = models.DecimalField(_("balance"), max_digits=12, decimal_places=2, default=0)
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     address = models.CharField(_("installation address"), max_length=300, blank=True)
@@ -180,14 +189,19 @@ class Subscription(AuditedModel):
         CANCELLED = "cancelled", _("Cancelled")
 
     account = models.ForeignKey(
-        ServiceAccount, verbose_name=_("account"), on_delete=models.CASCADE, related_name="subscriptions"
+        ServiceAccount,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
     )
     product_code = models.CharField(_("product code"), max_length=32)
     product_name = models.CharField(_("product"), max_length=100)
     monthly_fee = models.DecimalField(_("monthly fee"), max_digits=10, decimal_places=2, default=0)
     starts_on = models.DateField(_("starts"))
     ends_on = models.DateField(_("ends"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
 
     class Meta:
         verbose_name = _("subscription")
@@ -218,7 +232,9 @@ class Device(AuditedModel):
         verbose_name = _("device")
         verbose_name_plural = _("devices")
         ordering = ["kind", "serial"]
-        constraints = [models.UniqueConstraint(fields=["kind", "serial"], name="device_kind_serial_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "serial"], name="device_kind_serial_uniq")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.serial}"
@@ -289,10 +305,16 @@ class CustomerMerge(models.Model):
     """A merge of a duplicate into a survivor, with what moved, so that it can be undone."""
 
     survivor = models.ForeignKey(
-        Customer, verbose_name=_("kept customer"), on_delete=models.PROTECT, related_name="merges_kept"
+        Customer,
+        verbose_name=_("kept customer"),
+        on_delete=models.PROTECT,
+        related_name="merges_kept",
     )
     duplicate = models.ForeignKey(
-        Customer, verbose_name=_("duplicate"), on_delete=models.PROTECT, related_name="merges_folded"
+        Customer,
+        verbose_name=_("duplicate"),
+        on_delete=models.PROTECT,
+        related_name="merges_folded",
     )
     merged_by = models.ForeignKey(
         "accounts.User", verbose_name=_("merged by"), on_delete=models.PROTECT, related_name="+"

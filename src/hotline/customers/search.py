@@ -17,8 +17,24 @@ _UNIT = re.compile(r"(\d+)\s*单元")
 _ROOM = re.compile(r"(\d+)\s*(?:室|房)")
 _STREET_THEN_REST = re.compile(r"^(.+?(?:大道|路|街|巷|弄))(.+)$")
 _STREET_SUFFIX = ("大道", "路", "街", "巷", "弄")
-_COMPOUND_SUFFIX = ("新村", "小区", "花园", "家园", "苑", "园", "村", "山庄", "府", "人家", "公馆", "湾", "名都")
-_ADDRESS_MARKERS = re.compile(r"幢|栋|号楼|单元|室|大道|路|街|巷|弄|新村|小区|花园|家园|苑|村|山庄|公馆")
+_COMPOUND_SUFFIX = (
+    "新村",
+    "小区",
+    "花园",
+    "家园",
+    "苑",
+    "园",
+    "村",
+    "山庄",
+    "府",
+    "人家",
+    "公馆",
+    "湾",
+    "名都",
+)
+_ADDRESS_MARKERS = re.compile(
+    r"幢|栋|号楼|单元|室|大道|路|街|巷|弄|新村|小区|花园|家园|苑|村|山庄|公馆"
+)
 _ID_NUMBER = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
 _SERIAL = re.compile(r"^[A-Za-z]{2,5}\d{6,}$")
 
@@ -108,13 +124,22 @@ def parse_query(text: str) -> ParsedQuery:
     digits = normalize_phone(compact)
     if compact.lstrip("+").isdigit():
         if len(digits) <= 6:
-            return ParsedQuery(text=text, phone_suffix=digits) if len(digits) >= 4 else ParsedQuery(text)
+            return (
+                ParsedQuery(text=text, phone_suffix=digits)
+                if len(digits) >= 4
+                else ParsedQuery(text)
+            )
         return ParsedQuery(text=text, phone=digits, account_or_card=compact.lstrip("+"))
     if _SERIAL.match(compact):
         return ParsedQuery(text=text, serial=compact.upper())
     looks_like_address = bool(_ADDRESS_MARKERS.search(text)) or " " in text
-    name = text if (2 <= len(text) <= 20 and " " not in text and not any(c.isdigit() for c in text)) else ""
-    address = _address(text) if looks_like_address else AddressQuery()
+    name = (
+        text
+        if (2 <= len(text) <= 20 and " " not in text and not any(c.isdigit() for c in text))
+        else ""
+    )
+    # A bare Chinese word may be a name or the start of a street or compound ("翠竹").
+    address = _address(text) if looks_like_address else AddressQuery(either=(text,) if name else ())
     if address.empty and not name:
         name = text.replace(" ", "")[:100]
     return ParsedQuery(text=text, name=name, address=address)

@@ -66,7 +66,9 @@ def _ranked_querysets(user: Any, parsed: ParsedQuery) -> list[tuple[str, QuerySe
         ids = CustomerPhone.objects.filter(number=parsed.phone).values("customer_id")
         lookups.append(("phone", base.filter(pk__in=ids)))
     if parsed.account_or_card:
-        accounts = ServiceAccount.objects.filter(number=parsed.account_or_card).values("customer_id")
+        accounts = ServiceAccount.objects.filter(number=parsed.account_or_card).values(
+            "customer_id"
+        )
         lookups.append(("account", base.filter(pk__in=accounts)))
         cards = Device.objects.filter(
             kind=Device.Kind.SMART_CARD, serial=parsed.account_or_card
@@ -128,7 +130,9 @@ def customer_search(*, user: Any, query: str, limit: int = SEARCH_LIMIT) -> Sear
                 ids.append(pk)
     if len(ids) > limit:
         ids, truncated = ids[:limit], True
-    return SearchResult(query=parsed, ids=ids, matched={pk: matched[pk] for pk in ids}, truncated=truncated)
+    return SearchResult(
+        query=parsed, ids=ids, matched={pk: matched[pk] for pk in ids}, truncated=truncated
+    )
 
 
 def customers_by_ids(ids: list[int]) -> list[Customer]:

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.accounts.audit import audit_record
+from hotline.accounts.audit import acting_as, audit_record
 from hotline.customers.models import (
     Customer,
     CustomerMerge,
@@ -22,7 +22,17 @@ from hotline.customers.models import (
 
 MERGE_PERMISSION = "customers.merge_customer"
 # Fields a survivor takes from the duplicate when its own value is blank.
-_FILLABLE = ("id_number", "phone", "district", "street", "compound", "building", "unit", "room", "address")
+_FILLABLE = (
+    "id_number",
+    "phone",
+    "district",
+    "street",
+    "compound",
+    "building",
+    "unit",
+    "room",
+    "address",
+)
 
 
 def customer_note_add(*, customer: Customer, author: Any, body: str) -> TimelineEntry:
@@ -66,17 +76,24 @@ def customer_duplicates(*, customer: Customer, user: Any, limit: int = 20) -> li
     found = []
     for other in candidates:
         same_id = bool(customer.id_number) and other.id_number == customer.id_number
-        similar = other.name[:1] == customer.name[:1] or _name_similarity(other.name, customer.name) >= 0.5
+        similar = (
+            other.name[:1] == customer.name[:1]
+            or _name_similarity(other.name, customer.name) >= 0.5
+        )
         if same_id or similar:
             found.append(other)
     return found[:limit]
 
 
-@transaction.atomic
 def customer_merge(*, survivor: Customer, duplicate: Customer, by: Any) -> CustomerMerge:
     """Fold ``duplicate`` into ``survivor``; everything moved is recorded so it can be undone."""
     if not by.has_perm(MERGE_PERMISSION):
         raise PermissionDenied(MERGE_PERMISSION)
+    with acting_as(by), transaction.atomic():
+        return _merge(survivor, duplicate, by)
+
+
+def _merge(survivor: Customer, duplicate: Customer, by: Any) -> CustomerMerge:
     survivor = Customer.objects.select_for_update().get(pk=survivor.pk)
     duplicate = Customer.objects.select_for_update().get(pk=duplicate.pk)
     if survivor.pk == duplicate.pk:
@@ -148,11 +165,15 @@ def customer_merge(*, survivor: Customer, duplicate: Customer, by: Any) -> Custo
     return merge
 
 
-@transaction.atomic
 def customer_merge_undo(*, merge: CustomerMerge, by: Any) -> None:
     """Give the duplicate back everything the merge moved and restore the survivor's fields."""
     if not by.has_perm(MERGE_PERMISSION):
         raise PermissionDenied(MERGE_PERMISSION)
+    with acting_as(by), transaction.atomic():
+        _merge_undo(merge, by)
+
+
+def _merge_undo(merge: CustomerMerge, by: Any) -> None:
     merge = CustomerMerge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
         raise ValidationError({"merge": _("This merge was already undone.")})
@@ -176,4 +197,6 @@ def customer_merge_undo(*, merge: CustomerMerge, by: Any) -> None:
     merge.undone_at = now
     merge.undone_by = by
     merge.save(update_fields=["undone_at", "undone_by"])
-    audit_record(action="merge_undo", obj=survivor, changes={"duplicate": duplicate.pk, "merge": merge.pk})
+    audit_record(
+        action="merge_undo", obj=survivor, changes={"duplicate": duplicate.pk, "merge": merge.pk}
+    )

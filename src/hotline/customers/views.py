@@ -30,7 +30,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         page.object_list = selectors.customers_by_ids(list(page.object_list))
         matched, truncated = result.matched, result.truncated
     else:
-        paginator = Paginator(selectors.customer_list(user=request.user), settings.HOTLINE_PAGE_SIZE)
+        paginator = Paginator(
+            selectors.customer_list(user=request.user), settings.HOTLINE_PAGE_SIZE
+        )
         page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -90,12 +92,18 @@ def customer_note(request: HttpRequest, pk: int) -> HttpResponse:
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
-            services.customer_note_add(customer=customer, author=request.user, body=form.cleaned_data["body"])
+            services.customer_note_add(
+                customer=customer, author=request.user, body=form.cleaned_data["body"]
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             form = NoteForm()
-    context = {"customer": customer, "note_form": form, **selectors.customer_profile(customer=customer)}
+    context = {
+        "customer": customer,
+        "note_form": form,
+        **selectors.customer_profile(customer=customer),
+    }
     if request.headers.get("HX-Request"):
         return render(request, "customers/_timeline.html", context)
     return redirect("customers:detail", pk=customer.pk)
