@@ -9,6 +9,16 @@ from hotline.customers.models import Customer
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Permission and scope answers are cached; no test may see another test's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @dataclass
 class World:
     """A small region tree with customers in it.

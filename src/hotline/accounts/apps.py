@@ -10,7 +10,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People, roles and regions")
 
     def ready(self) -> None:
-        from hotline.accounts import audit, roles, signals  # noqa: F401  (connect receivers)
+        from hotline.accounts import acl_cache, audit, roles, signals  # noqa: F401  (receivers)
 
         roles.connect()
         audit.connect()
+        acl_cache.connect()

@@ -4,10 +4,25 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
+
+from hotline.accounts.acl_cache import TTL, acl_key
 
 
 class RoleBackend(ModelBackend):
     """Username/password login; permissions are the user's own, their groups' and their role's."""
+
+    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            key = acl_key(user_obj, "perms")
+            perms = cache.get(key)
+            if perms is None:
+                perms = super().get_all_permissions(user_obj, obj)
+                cache.set(key, perms, TTL)
+            user_obj._perm_cache = set(perms)
+        return user_obj._perm_cache
 
     def get_group_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         perms = super().get_group_permissions(user_obj, obj)

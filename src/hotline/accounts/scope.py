@@ -21,9 +21,18 @@ def regions_in_scope(user: Any) -> frozenset[int] | None:
     cached = getattr(user, "_hotline_scope", False)
     if cached is not False:
         return cached
+    from django.core.cache import cache
+
+    from hotline.accounts.acl_cache import TTL, acl_key
     from hotline.accounts.models import Region, Role
 
     scope: frozenset[int] | None
+    key = acl_key(user, "scope")
+    stored = cache.get(key)
+    if stored is not None:
+        scope = None if stored == "all" else frozenset(stored)
+        user._hotline_scope = scope
+        return scope
     if user.is_superuser or (
         user.role_id and Role.objects.filter(pk=user.role_id, all_regions=True).exists()
     ):
@@ -37,6 +46,7 @@ def regions_in_scope(user: Any) -> frozenset[int] | None:
             for path in paths:
                 condition |= Q(path__startswith=path)
             scope = frozenset(Region.objects.filter(condition).values_list("id", flat=True))
+    cache.set(key, "all" if scope is None else sorted(scope), TTL)
     user._hotline_scope = scope
     return scope
 

@@ -56,6 +56,10 @@ def _address_filter(address: AddressQuery) -> Q:
     return condition
 
 
+# Lookups by a unique identifier: once one of them finds someone, the rest are not tried.
+_IDENTIFIERS = {"id_number", "phone", "account", "card", "device"}
+
+
 def _ranked_querysets(user: Any, parsed: ParsedQuery) -> list[tuple[str, QuerySet[Customer]]]:
     """The lookups to run for ``parsed``, best match first."""
     base = _visible(user)
@@ -122,9 +126,11 @@ def customer_search(*, user: Any, query: str, limit: int = SEARCH_LIMIT) -> Sear
     truncated = False
     for kind, queryset in _ranked_querysets(user, parsed):
         room = limit + 1 - len(ids)
-        if room <= 0:
+        if room <= 0 or (ids and not _IDENTIFIERS.isdisjoint(matched.values())):
             break
-        for pk in queryset.order_by("id").values_list("id", flat=True)[: room + len(matched)]:
+        # No ORDER BY in the database: it would make the planner walk the primary key.
+        found = sorted(queryset.values_list("id", flat=True)[: room + len(matched)])
+        for pk in found:
             if pk not in matched:
                 matched[pk] = kind
                 ids.append(pk)

@@ -1,0 +1,117 @@
+"""Customer lookup latency: phone, last 4 digits, ID number, Chinese name, address fragment.
+
+    python bench/lookup.py --customers 1000000 [--database URL] [--var-dir DIR] [--reuse]
+
+Builds the demo data set (unless --reuse finds one of the right size), then times what the
+search page does for an agent: ``customer_search`` plus loading the first page of results.
+Last line: {"db": …, "customers": N, "p50_ms": {…}, "p99_ms": {…}}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+KINDS = ("phone", "phone_last4", "id_number", "name", "address")
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--database", default="")
+    parser.add_argument("--var-dir", default="")
+    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--samples", type=int, default=300)
+    args = parser.parse_args()
+
+    os.environ["HOTLINE_VAR_DIR"] = args.var_dir or tempfile.mkdtemp(prefix="hotline-lookup-")
+    if args.database:
+        os.environ["HOTLINE_DATABASE_URL"] = args.database
+    else:
+        os.environ.pop("HOTLINE_DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from hotline.accounts.models import User
+    from hotline.customers.models import Customer, CustomerPhone
+    from hotline.customers.selectors import customer_search, customers_by_ids
+    from hotline.demo.builder import demo_build
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if not (args.reuse and Customer.objects.count() == args.customers):
+        demo_build(customers=args.customers, seed=2026, progress=True, reset=True)
+
+    rng = random.Random(42)
+    top = Customer.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    sample_ids = [rng.randint(1, top) for _ in range(args.samples)]
+    people = list(
+        Customer.objects.filter(pk__in=sample_ids, kind="person").values_list(
+            "name", "id_number", "street", "building"
+        )
+    )
+    phones = list(
+        CustomerPhone.objects.filter(customer_id__in=sample_ids, is_primary=True).values_list(
+            "number", flat=True
+        )
+    )
+    queries = {
+        "phone": phones,
+        "phone_last4": [p[-4:] for p in phones],
+        "id_number": [p[1] for p in people],
+        "name": [p[0] for p in people],
+        "address": [f"{p[2]} {p[3]}幢" for p in people],
+    }
+    agent = User.objects.get(username="agent")  # bound to the whole city: the usual case
+    timings: dict[str, list[float]] = {}
+    found: dict[str, float] = {}
+    for kind in KINDS:
+        samples = queries[kind]
+        for text in samples[:20]:  # warm caches and connections
+            customers_by_ids(customer_search(user=agent, query=text).ids[:50])
+        series = []
+        hits = []
+        for text in samples:
+            agent = User.objects.get(pk=agent.pk)  # a request starts with a fresh user
+            started = time.perf_counter()
+            result = customer_search(user=agent, query=text)
+            customers_by_ids(result.ids[:50])
+            series.append((time.perf_counter() - started) * 1000)
+            hits.append(len(result.ids))
+        timings[kind] = series
+        found[kind] = statistics.mean(hits)
+    print(
+        json.dumps(
+            {
+                "db": connection.vendor,
+                "customers": Customer.objects.count(),
+                "samples": args.samples,
+                "p50_ms": {k: round(statistics.median(v), 2) for k, v in timings.items()},
+                "p99_ms": {k: round(percentile(v, 99), 2) for k, v in timings.items()},
+                "mean_results": {k: round(v, 1) for k, v in found.items()},
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""A short-lived cache of each user's permissions and region scope.
+
+Every page asks "what may this user do, and which regions may they see". Computing that
+costs five small queries; the answer changes only when an admin edits roles, regions or a
+user's bindings. The cache key contains the user's role and flags, plus a global version that
+those edits bump, so a change is seen at once in this process and, with the shared Redis
+cache of production, in every process. With the per-process memory cache of the embedded
+set-up another process may see the old answer for up to ``TTL`` seconds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+TTL = 60
+_VERSION_KEY = "hotline:acl:version"
+
+
+def acl_version() -> int:
+    version = cache.get(_VERSION_KEY)
+    if version is None:
+        version = 1
+        cache.add(_VERSION_KEY, version, None)
+    return int(version)
+
+
+def acl_bump(*args: Any, **kwargs: Any) -> None:
+    try:
+        cache.incr(_VERSION_KEY)
+    except ValueError:
+        cache.set(_VERSION_KEY, 2, None)
+
+
+def acl_key(user: Any, what: str) -> str:
+    return (
+        f"hotline:acl:{what}:{acl_version()}:{user.pk}:{user.role_id or 0}:"
+        f"{int(user.is_active)}:{int(user.is_superuser)}"
+    )
+
+
+def connect() -> None:
+    from django.contrib.auth.models import Group, Permission  # noqa: F401
+
+    from hotline.accounts.models import Region, Role, User
+
+    for model in (Region, Role, Group):
+        post_save.connect(acl_bump, sender=model, dispatch_uid=f"acl_save_{model.__name__}")
+        post_delete.connect(acl_bump, sender=model, dispatch_uid=f"acl_delete_{model.__name__}")
+    for through in (
+        User.regions.through,
+        User.groups.through,
+        User.user_permissions.through,
+        Role.permissions.through,
+        Group.permissions.through,
+    ):
+        m2m_changed.connect(acl_bump, sender=through, dispatch_uid=f"acl_m2m_{through.__name__}")
