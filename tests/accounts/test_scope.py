@@ -92,3 +92,36 @@ def test_customer_list_query_count_is_constant(world, agent, client, django_asse
     with django_assert_max_num_queries(12):
         response = client.get(reverse("customers:list"))
     assert response.status_code == 200
+
+
+def fresh(user):
+    return type(user).objects.get(pk=user.pk)
+
+
+def test_cached_scope_follows_binding_changes_at_once(world, agent):
+    assert {c.pk for c in customer_list(user=fresh(agent))} == {world.c1a.pk, world.c1b.pk}
+    agent.regions.add(world.d2)
+    assert world.c2a.pk in {c.pk for c in customer_list(user=fresh(agent))}
+    agent.regions.clear()
+    assert list(customer_list(user=fresh(agent))) == []
+
+
+def test_cached_scope_follows_role_changes(world, agent):
+    role = agent.role
+    role.all_regions = True
+    role.save()
+    assert world.c2a.pk in {c.pk for c in customer_list(user=fresh(agent))}
+
+
+def test_cached_permissions_follow_role_permission_changes(world, agent):
+    from django.contrib.auth.models import Permission
+
+    assert not fresh(agent).has_perm("customers.unmask_personal_data")
+    agent.role.permissions.add(Permission.objects.get(codename="unmask_personal_data"))
+    assert fresh(agent).has_perm("customers.unmask_personal_data")
+
+
+def test_deactivated_user_loses_access_at_once(world, agent):
+    agent.is_active = False
+    agent.save()
+    assert regions_in_scope(fresh(agent)) == frozenset()
