@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hotline.accounts.audit import AuditedModel
 from hotline.accounts.models import Region
@@ -157,9 +158,9 @@ class ServiceAccount(AuditedModel):
     """A billing account (用户账号) in BOSS; Hotline keeps a copy for search and fallback."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
-        SUSPENDED = "suspended", _("Suspended")
-        CLOSED = "closed", _("Closed")
+        ACTIVE = "active", pgettext_lazy("account status", "Active")
+        SUSPENDED = "suspended", pgettext_lazy("account status", "Suspended")
+        CLOSED = "closed", pgettext_lazy("account status", "Closed")
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="accounts"
@@ -184,9 +185,9 @@ class ServiceAccount(AuditedModel):
 
 class Subscription(AuditedModel):
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
-        EXPIRED = "expired", _("Expired")
-        CANCELLED = "cancelled", _("Cancelled")
+        ACTIVE = "active", pgettext_lazy("subscription status", "Active")
+        EXPIRED = "expired", pgettext_lazy("subscription status", "Expired")
+        CANCELLED = "cancelled", pgettext_lazy("subscription status", "Cancelled")
 
     account = models.ForeignKey(
         ServiceAccount,
@@ -339,3 +340,64 @@ class CustomerMerge(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.duplicate_id} → #{self.survivor_id}"
+
+
+class ImportJob(models.Model):
+    """One upload of a customer file, from mapping through the dry run to the atomic commit."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        VALIDATING = "validating", _("Checking")
+        VALIDATED = "validated", _("Checked")
+        FAILED = "failed", _("Failed")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (.xlsx)"
+
+    RUNNING: ClassVar[frozenset[str]] = frozenset({"validating", "importing"})
+
+    file_path = models.CharField(_("stored file"), max_length=500)
+    original_name = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    delimiter = models.CharField(_("delimiter"), max_length=1, blank=True)
+    # Hotline field → column index of the file ({"name": 0, "phone": 3, …}).
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED, db_index=True
+    )
+    dry_run = models.BooleanField(_("dry run"), default=True)
+    total_rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    imported_count = models.PositiveIntegerField(_("customers imported"), default=0)
+    error_report_path = models.CharField(_("error report"), max_length=500, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer import")
+        verbose_name_plural = _("customer imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 0
+        return min(100, int(self.processed_rows * 100 / self.total_rows))
