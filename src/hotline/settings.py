@@ -103,6 +103,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
             " PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+            " PRAGMA mmap_size=1073741824;"
         ),
         "transaction_mode": "IMMEDIATE",
     }
@@ -219,6 +220,63 @@ STORAGES = {
 # on every static file. The wrapping is correct, the warning is noise.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
+# --- BOSS (billing system) -------------------------------------------------------------
+# Reached over HTTP/JSON (integrations/boss/http.py). The demo BOSS serves the demo data over
+# the same interface from its own process (`hotline boss-demo`, started by `hotline run`).
+BOSS = {
+    "URL": env_str(
+        "HOTLINE_BOSS_URL",
+        "http://127.0.0.1:8001/demo-boss/api/v1" if ENVIRONMENT == "development" else "",
+    )
+    or "",
+    "USERNAME": env_str("HOTLINE_BOSS_USERNAME", "" if PRODUCTION else "hotline") or "",
+    "PASSWORD": env_str("HOTLINE_BOSS_PASSWORD", "" if PRODUCTION else "demo-boss-password") or "",
+    "TOKEN": env_str("HOTLINE_BOSS_TOKEN", "") or "",
+    "TIMEOUT_MS": env_int("HOTLINE_BOSS_TIMEOUT_MS", 300),
+    "RETRIES": env_int("HOTLINE_BOSS_RETRIES", 2),
+    "BACKOFF_MS": env_int("HOTLINE_BOSS_BACKOFF_MS", 25),
+    "CACHE_SECONDS": env_int("HOTLINE_BOSS_CACHE_SECONDS", 30),
+    "BREAKER_FAILURES": env_int("HOTLINE_BOSS_BREAKER_FAILURES", 5),
+    "BREAKER_RESET_SECONDS": env_int("HOTLINE_BOSS_BREAKER_RESET_SECONDS", 30),
+    # JSON object, BOSS field name -> ours; empty means the demo BOSS's names.
+    "FIELD_MAP": env_str("HOTLINE_BOSS_FIELD_MAP", "") or "",
+    "DATA_KEY": env_str("HOTLINE_BOSS_DATA_KEY", "data") or "",
+    "DEMO": env_bool("HOTLINE_DEMO_BOSS", default=not PRODUCTION),
+}
+
+# --- REST API (see docs/api.md and docs/decisions/0004-api-tokens-and-webhooks.md) -------
+REST_FRAMEWORK = {
+    # Token first: its "Bearer" challenge makes an unauthenticated call answer 401, not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "hotline.integrations.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["hotline.integrations.api.permissions.HasApiScopes"],
+    "DEFAULT_THROTTLE_CLASSES": ["hotline.integrations.api.throttling.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env_str("HOTLINE_API_RATE", "600/min")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "hotline.integrations.api.errors.api_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hotline API",
+    "DESCRIPTION": "Customers and, feature by feature, the rest of Hotline. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerKindEnum": "hotline.customers.models.Customer.Kind",
+        "DeviceKindEnum": "hotline.customers.models.Device.Kind",
+        "PhoneKindEnum": "hotline.customers.models.CustomerPhone.Kind",
+    },
+    # Swagger UI and ReDoc from the sidecar package: served by us, no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
 # --- Hotline ----------------------------------------------------------------------------
 HOTLINE_PAGE_SIZE = 50
 HOTLINE_DEMO_CUSTOMERS = env_int("HOTLINE_DEMO_CUSTOMERS", 20000)
@@ -228,7 +286,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("HOTLINE_LOG_LEVEL", "INFO") or "INFO"},
-    "loggers": {"axes": {"level": "WARNING"}, "django.tasks": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.tasks": {"level": "WARNING"},
+        # httpx logs every BOSS request at INFO; failures reach the page and the breaker.
+        "httpx": {"level": "WARNING"},
+    },
 }
 
 # Labels used in the admin site header.

@@ -46,6 +46,8 @@ def regions_in_scope(user: Any) -> frozenset[int] | None:
             for path in paths:
                 condition |= Q(path__startswith=path)
             scope = frozenset(Region.objects.filter(condition).values_list("id", flat=True))
+            if len(scope) == Region.objects.count():
+                scope = None  # bound to the top of the tree: no filter needed at all
     cache.set(key, "all" if scope is None else sorted(scope), TTL)
     user._hotline_scope = scope
     return scope

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from hotline.accounts.scope import regions_in_scope
 from hotline.customers.models import Customer, CustomerPhone, Device, ServiceAccount, TimelineEntry
 from hotline.customers.search import AddressQuery, ParsedQuery, parse_query
 
@@ -41,10 +43,12 @@ def _visible(user: Any) -> QuerySet[Customer]:
 
 def _address_filter(address: AddressQuery) -> Q:
     condition = Q()
+    # A complete street or compound name ("青洋路") is matched exactly so that the composite
+    # (street, building) index narrows on both columns; a bare fragment ("青洋") is a prefix.
     for street in address.streets:
-        condition &= _prefix("street", street)
+        condition &= Q(street=street)
     for compound in address.compounds:
-        condition &= _prefix("compound", compound)
+        condition &= Q(compound=compound)
     for text in address.either:
         condition &= _prefix("street", text) | _prefix("compound", text)
     if address.building:
@@ -60,45 +64,42 @@ def _address_filter(address: AddressQuery) -> Q:
 _IDENTIFIERS = {"id_number", "phone", "account", "card", "device"}
 
 
-def _ranked_querysets(user: Any, parsed: ParsedQuery) -> list[tuple[str, QuerySet[Customer]]]:
-    """The lookups to run for ``parsed``, best match first."""
+def _ranked_querysets(user: Any, parsed: ParsedQuery) -> Iterator[tuple[str, QuerySet[Any]]]:
+    """The lookups to run for ``parsed``, best match first (built only when reached)."""
     base = _visible(user)
-    lookups: list[tuple[str, QuerySet[Customer]]] = []
     if parsed.id_number:
-        lookups.append(("id_number", base.filter(id_number=parsed.id_number)))
+        yield "id_number", base.filter(id_number=parsed.id_number)
     if parsed.phone:
         ids = CustomerPhone.objects.filter(number=parsed.phone).values("customer_id")
-        lookups.append(("phone", base.filter(pk__in=ids)))
+        yield "phone", base.filter(pk__in=ids)
     if parsed.account_or_card:
         accounts = ServiceAccount.objects.filter(number=parsed.account_or_card).values(
             "customer_id"
         )
-        lookups.append(("account", base.filter(pk__in=accounts)))
+        yield "account", base.filter(pk__in=accounts)
         cards = Device.objects.filter(
             kind=Device.Kind.SMART_CARD, serial=parsed.account_or_card
         ).values("account__customer_id")
-        lookups.append(("card", base.filter(pk__in=cards)))
+        yield "card", base.filter(pk__in=cards)
     if parsed.serial:
         devices = Device.objects.filter(serial=parsed.serial).values("account__customer_id")
-        lookups.append(("device", base.filter(pk__in=devices)))
+        yield "device", base.filter(pk__in=devices)
     if parsed.phone_suffix:
         suffix = parsed.phone_suffix
         phones = CustomerPhone.objects.filter(last4=suffix[-4:])
         if len(suffix) > 4:
             phones = phones.filter(number__endswith=suffix)
-        lookups.append(("phone_suffix", base.filter(pk__in=phones.values("customer_id"))))
+        if regions_in_scope(user) is None and len(suffix) == 4:
+            # Whole-city users: answer from the (last4, customer) index alone. Merged-away
+            # customers hold no phone rows (see services.customer_merge), so none slip in.
+            yield "phone_suffix", phones.values_list("customer_id", flat=True)
+        else:
+            yield "phone_suffix", base.filter(pk__in=phones.values("customer_id"))
     if parsed.name:
-        lookups.append(("name", base.filter(name=parsed.name)))
-        lookups.append(("name_prefix", base.filter(_prefix("name", parsed.name))))
+        yield "name", base.filter(name=parsed.name)
+        yield "name_prefix", base.filter(_prefix("name", parsed.name))
     if not parsed.address.empty:
-        lookups.append(("address", base.filter(_address_filter(parsed.address))))
-    return lookups
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    customer: Customer
-    matched: str  # which lookup found it: phone, id_number, name, address…
+        yield "address", base.filter(_address_filter(parsed.address))
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,9 @@ def customer_search(*, user: Any, query: str, limit: int = SEARCH_LIMIT) -> Sear
         if room <= 0 or (ids and not _IDENTIFIERS.isdisjoint(matched.values())):
             break
         # No ORDER BY in the database: it would make the planner walk the primary key.
-        found = sorted(queryset.values_list("id", flat=True)[: room + len(matched)])
+        if queryset.model is Customer:
+            queryset = queryset.order_by().values_list("id", flat=True)
+        found = sorted(queryset.order_by()[: room + len(matched)])
         for pk in found:
             if pk not in matched:
                 matched[pk] = kind

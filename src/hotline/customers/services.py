@@ -103,9 +103,14 @@ def _merge(survivor: Customer, duplicate: Customer, by: Any) -> CustomerMerge:
 
     existing = set(survivor.phones.values_list("number", flat=True))
     moved_phones, dropped_phones = [], []
+    # A merged-away customer keeps no phone rows: phone lookups can then skip the customers
+    # table. Numbers the survivor already has are deleted here and re-created by an undo.
     for phone in duplicate.phones.all():
         if phone.number in existing:
-            dropped_phones.append(phone.pk)
+            dropped_phones.append(
+                {"number": phone.number, "kind": phone.kind, "is_primary": phone.is_primary}
+            )
+            phone.delete()
             continue
         phone.customer = survivor
         phone.is_primary = False
@@ -184,6 +189,8 @@ def _merge_undo(merge: CustomerMerge, by: Any) -> None:
     for account in ServiceAccount.objects.filter(pk__in=merge.moved.get("accounts", [])):
         account.customer = duplicate
         account.save(update_fields=["customer"])
+    for dropped in merge.moved.get("dropped_phones", []):
+        CustomerPhone.objects.create(customer=duplicate, **dropped)
     TimelineEntry.objects.filter(pk__in=merge.moved.get("timeline", [])).update(customer=duplicate)
     survivor.tags.remove(*merge.moved.get("tags", []))
     for field, value in merge.filled_fields.items():
