@@ -64,7 +64,10 @@ def test_customer_search_filters_as_the_agent_types(world, page):
     log_in(page, "agent_city")
     page.wait_for_selector("[data-tile]")
     page.goto("/customers/")
-    page.fill("#q", "王芳")
+    page.locator("h1").click()
+    page.keyboard.press("/")  # the search box is one key away from anywhere on the page
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("王芳")
     page.wait_for_function("document.querySelectorAll('[data-customer]').length === 1")
     assert page.locator("[data-customer] a").inner_text() == "王芳"
 
