@@ -52,7 +52,9 @@ def main() -> None:
                 "customers": result.customers,
                 "seconds": round(result.seconds, 1),
                 "db": connection.vendor,
-                "rows_per_second": round(result.customers / result.seconds) if result.seconds else None,
+                "rows_per_second": round(result.customers / result.seconds)
+                if result.seconds
+                else None,
                 "peak_rss_mb": round(peak_mb),
             }
         )

@@ -1,4 +1,4 @@
-"""The ``hotline`` console command: run | web | worker | demo | manage."""
+"""The ``hotline`` console command: run | web | worker | demo | boss-demo | manage."""
 
 from __future__ import annotations
 
@@ -92,6 +92,41 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_boss_demo(args: argparse.Namespace) -> int:
+    """Serve the demo BOSS in its own process (the web process must not call itself)."""
+    _setup_django()
+    from django.conf import settings
+
+    if not settings.BOSS["DEMO"]:
+        print("hotline boss-demo: switched off (HOTLINE_DEMO_BOSS=0)", file=sys.stderr)
+        return 2
+    return _serve(args.host, args.port, args.workers)
+
+
+def _start_demo_boss() -> subprocess.Popen | None:
+    """Start ``hotline boss-demo`` when BOSS_URL points at a demo BOSS on this machine."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    url = urlsplit(settings.BOSS["URL"])
+    local = url.hostname in {"127.0.0.1", "localhost", "::1"}
+    if not (settings.BOSS["DEMO"] and local and url.path.startswith("/demo-boss/")):
+        return None
+    command = [sys.executable, "-m", "hotline.cli", "boss-demo", "--port", str(url.port or 80)]
+    return subprocess.Popen([*command, "--host", url.hostname or "127.0.0.1"])
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Everything on one machine: migrate, demo data on first start, worker and web server."""
     _setup_django()
@@ -106,10 +141,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"First start: loading demo data ({settings.HOTLINE_DEMO_CUSTOMERS} customers)…")
         demo_build(customers=settings.HOTLINE_DEMO_CUSTOMERS, seed=2026, progress=True)
     worker = subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"])
+    boss = _start_demo_boss()
     _print_logins(args.host, args.port)
     try:
         return _serve(args.host, args.port)
     finally:
+        _stop(boss)
         if worker.poll() is None:
             worker.send_signal(signal.SIGTERM)
             try:
@@ -145,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--batch", action="store_true", help="run the queued tasks, then exit")
     worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
     worker.set_defaults(func=cmd_worker)
+
+    boss_demo = sub.add_parser("boss-demo", help="serve the demo BOSS (billing) HTTP API")
+    boss_demo.add_argument("--host", default="127.0.0.1")
+    boss_demo.add_argument("--port", type=int, default=8001)
+    boss_demo.add_argument("--workers", type=int, default=1)
+    boss_demo.set_defaults(func=cmd_boss_demo)
 
     demo = sub.add_parser("demo", help="build the deterministic demo data set")
     demo.add_argument("--customers", type=int, default=20000)

@@ -218,7 +218,9 @@ STORAGES = {
 
 # WhiteNoise serves files through a synchronous iterator; under ASGI Django wraps it and warns
 # on every static file. The wrapping is correct, the warning is noise.
-warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
+warnings.filterwarnings(
+    "ignore", message="StreamingHttpResponse must consume synchronous iterators"
+)
 
 # --- BOSS (billing system) -------------------------------------------------------------
 # Reached over HTTP/JSON (integrations/boss/http.py). The demo BOSS serves the demo data over

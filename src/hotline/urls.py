@@ -23,5 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("hotline.accounts.urls")),
     path("customers/", include("hotline.customers.urls")),
+    path("api/", include("hotline.integrations.api.urls")),
+    path("demo-boss/", include("hotline.integrations.boss.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,16 +12,17 @@ from tests import factories
 
 EXPECTED_MENU = {
     Role.AGENT: {"customers"},
-    Role.TEAM_LEAD: {"customers", "teams"},
+    Role.TEAM_LEAD: {"customers", "import", "teams"},
     Role.DISPATCHER: {"customers", "technicians"},
     Role.TECHNICIAN: set(),
     Role.KNOWLEDGE_EDITOR: set(),
     Role.QA_INSPECTOR: {"customers"},
-    Role.MANAGER: {"customers", "teams", "technicians", "audit"},
-    Role.ADMIN: {"customers", "teams", "technicians", "audit", "admin"},
+    Role.MANAGER: {"customers", "import", "teams", "technicians", "audit"},
+    Role.ADMIN: {"customers", "import", "teams", "technicians", "audit", "admin"},
 }
 PAGES = {
     "customers": "customers:list",
+    "import": "customers:import",
     "teams": "accounts:teams",
     "technicians": "accounts:technicians",
     "audit": "accounts:audit",

@@ -40,6 +40,13 @@ MENU: tuple[MenuEntry, ...] = (
         description=_("Find a customer by name, phone or ID-card number."),
     ),
     MenuEntry(
+        "import",
+        _("Import customers"),
+        "customers:import",
+        "customers.import_customer",
+        description=_("Load customers from a CSV or Excel file, checked row by row."),
+    ),
+    MenuEntry(
         "teams",
         _("Teams"),
         "accounts:teams",

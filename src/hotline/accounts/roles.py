@@ -35,7 +35,15 @@ DEFAULT_ROLES: tuple[RoleDefault, ...] = (
         "team_lead",
         "班长",
         "Team lead",
-        (VIEW_CUSTOMERS, UNMASK, MERGE, "accounts.view_team", "accounts.view_user"),
+        (
+            VIEW_CUSTOMERS,
+            UNMASK,
+            MERGE,
+            "customers.import_customer",
+            "customers.export_customer",
+            "accounts.view_team",
+            "accounts.view_user",
+        ),
     ),
     RoleDefault(
         "dispatcher",
@@ -55,6 +63,8 @@ DEFAULT_ROLES: tuple[RoleDefault, ...] = (
         (
             VIEW_CUSTOMERS,
             MERGE,
+            "customers.import_customer",
+            "customers.export_customer",
             "accounts.view_team",
             "accounts.view_user",
             "accounts.view_technician",

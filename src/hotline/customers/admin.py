@@ -37,6 +37,8 @@ class CustomerAdmin(admin.ModelAdmin):
             customer = self.get_object(request, object_id)
             if customer is not None:
                 audit_record(
-                    action="reveal", obj=customer, changes={"field": "id_number, phone (admin form)"}
+                    action="reveal",
+                    obj=customer,
+                    changes={"field": "id_number, phone (admin form)"},
                 )
         return response

@@ -16,6 +16,7 @@ from hotline.accounts.personal_data import can_unmask, personal_data_reveal
 from hotline.customers import selectors, services
 from hotline.customers.forms import MergeForm, NoteForm
 from hotline.customers.models import CustomerMerge, CustomerPhone
+from hotline.integrations.boss.services import billing_panel_for
 
 
 @login_required
@@ -54,6 +55,7 @@ def _detail_context(request: HttpRequest, customer) -> dict:  # type: ignore[no-
         "can_merge": request.user.has_perm(services.MERGE_PERMISSION),
         "note_form": NoteForm(),
         **selectors.customer_profile(customer=customer),
+        "billing": billing_panel_for(customer),
     }
     if context["can_merge"] and customer.merged_into_id is None:
         context["duplicates"] = services.customer_duplicates(customer=customer, user=request.user)

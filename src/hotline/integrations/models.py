@@ -1,1 +1,241 @@
 """Integration hub data: API tokens, webhook endpoints and their delivery outbox."""
+
+from __future__ import annotations
+
+import datetime
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hotline.accounts.audit import AuditedModel
+
+# Scopes a token may carry. The acting user's role and regions still apply on top: a scope
+# only says which parts of the API the integration may call at all.
+API_SCOPES: dict[str, object] = {
+    "customers:read": _("Read customers"),
+    "customers:write": _("Create and change customers, add notes"),
+    "customers:unmask": _("Read unmasked personal data (if the acting user may)"),
+    "webhooks:manage": _("Manage webhook endpoints"),
+}
+
+# Events Hotline publishes to webhook endpoints.
+WEBHOOK_EVENTS: dict[str, object] = {
+    "customer.created": _("Customer created"),
+    "customer.updated": _("Customer changed"),
+}
+
+
+class ApiClient(AuditedModel):
+    """An external system that calls Hotline's API; it acts as ``user`` (role + regions)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acting user"),
+        on_delete=models.PROTECT,
+        related_name="api_clients",
+        help_text=_("The API acts with this user's role and regions."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(AuditedModel):
+    """A bearer token ``<prefix>.<secret>``; only the SHA-256 of the secret is stored."""
+
+    audit_secret: ClassVar[set[str]] = {"secret_hash"}
+    audit_exclude: ClassVar[set[str]] = {"last_used_at"}
+
+    client = models.ForeignKey(
+        ApiClient, verbose_name=_("API client"), on_delete=models.CASCADE, related_name="tokens"
+    )
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(_("secret hash"), max_length=64, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+    def is_usable(self, now: datetime.datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    def has_scopes(self, required: list[str] | tuple[str, ...] | set[str]) -> bool:
+        return set(required) <= set(self.scopes or [])
+
+
+class IdempotencyRecord(models.Model):
+    """The stored answer to a write sent with an ``Idempotency-Key``, replayed on retries."""
+
+    owner = models.CharField(_("owner"), max_length=40)  # "client:<id>" or "user:<id>"
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status code"), default=0)
+    response = models.JSONField(_("response"), default=dict, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="idempotency_owner_key_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.key}"
+
+
+class ApiRequestLog(models.Model):
+    """One line per API call: who (client, token, user), what (method, path), the outcome.
+
+    Kept apart from the audit log: it is high-volume and may be pruned; the audit log keeps
+    the changes and the unmasked reads those calls made.
+    """
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    client = models.ForeignKey(
+        ApiClient,
+        verbose_name=_("API client"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    token = models.ForeignKey(
+        ApiToken,
+        verbose_name=_("API token"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    method = models.CharField(_("method"), max_length=10)
+    # The path only: query strings may carry personal data (a search for a phone number).
+    path = models.CharField(_("path"), max_length=300)
+    status_code = models.PositiveSmallIntegerField(_("status code"))
+    error_code = models.CharField(_("error code"), max_length=40, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("API request")
+        verbose_name_plural = _("API request log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["client", "-at"], name="apilog_client_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status_code}"
+
+
+class WebhookEndpoint(AuditedModel):
+    """A receiver of Hotline events; every delivery is signed with ``secret`` (HMAC-SHA256)."""
+
+    audit_secret: ClassVar[set[str]] = {"secret"}
+
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(_("signing secret"), max_length=100, editable=False)
+    events = models.JSONField(_("events"), default=list, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wants(self, event: str) -> bool:
+        return self.active and ("*" in self.events or event in self.events)
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: the outbox row the delivery worker sends and retries."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        verbose_name=_("webhook endpoint"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    event = models.CharField(_("event"), max_length=60)
+    payload = models.JSONField(_("payload"), default=dict, encoder=DjangoJSONEncoder)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_status_code = models.PositiveSmallIntegerField(
+        _("last status code"), null=True, blank=True
+    )
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint}"

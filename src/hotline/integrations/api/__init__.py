@@ -1,0 +1,1 @@
+"""Hotline's own REST API: token authentication, scopes, errors, idempotency, endpoints."""

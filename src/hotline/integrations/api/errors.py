@@ -1,0 +1,141 @@
+"""One JSON shape for every API error: ``{"error": {"code", "message", "fields"}}``.
+
+``code`` is stable (clients branch on it); ``message`` is translated into the request's
+language; ``fields`` lists, for a validation error, each field's problems as code + message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+
+logger = logging.getLogger("hotline.api")
+
+# Stable code and translated message for each kind of failure.
+MESSAGES: dict[str, Any] = {
+    "invalid": _("The request contains invalid data."),
+    "parse_error": _("The request body could not be read."),
+    "not_authenticated": _("Authentication is required: send an API token."),
+    "invalid_token": _("The API token is not valid."),
+    "token_revoked": _("The API token has been revoked."),
+    "token_expired": _("The API token has expired."),
+    "client_inactive": _("The API client is disabled."),
+    "permission_denied": _("You do not have permission to do this."),
+    "insufficient_scope": _("The API token lacks the scope this call needs."),
+    "not_found": _("Not found."),
+    "method_not_allowed": _("This method is not allowed here."),
+    "not_acceptable": _("The requested response format is not available."),
+    "unsupported_media_type": _("Send the request body as JSON."),
+    "rate_limited": _("Too many requests; slow down and retry later."),
+    "idempotency_conflict": _("This Idempotency-Key was already used with a different request."),
+    "server_error": _("Something went wrong on our side."),
+}
+
+
+class IdempotencyConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "idempotency_conflict"
+    default_detail = MESSAGES["idempotency_conflict"]
+
+
+class InsufficientScope(exceptions.PermissionDenied):
+    default_code = "insufficient_scope"
+    default_detail = MESSAGES["insufficient_scope"]
+
+
+def error_body(code: str, message: Any = None, fields: dict[str, Any] | None = None) -> dict:
+    body: dict[str, Any] = {"code": code, "message": str(message or MESSAGES.get(code, code))}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def _code_for(exc: exceptions.APIException) -> str:
+    if isinstance(exc, exceptions.ValidationError):
+        return "invalid"
+    if isinstance(exc, exceptions.Throttled):
+        return "rate_limited"
+    if isinstance(exc, exceptions.NotAuthenticated):
+        return "not_authenticated"
+    if isinstance(exc, InsufficientScope | IdempotencyConflict):
+        return exc.default_code
+    if isinstance(exc, exceptions.AuthenticationFailed):
+        detail_code = exc.get_codes()
+        return detail_code if detail_code in MESSAGES else "invalid_token"
+    if isinstance(exc, exceptions.PermissionDenied):
+        return "permission_denied"
+    if isinstance(exc, exceptions.NotFound):
+        return "not_found"
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return "method_not_allowed"
+    if isinstance(exc, exceptions.NotAcceptable):
+        return "not_acceptable"
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return "unsupported_media_type"
+    if isinstance(exc, exceptions.ParseError):
+        return "parse_error"
+    return exc.default_code if exc.default_code in MESSAGES else "server_error"
+
+
+def _field_errors(detail: Any) -> dict[str, Any]:
+    """``{"field": [{"code": "required", "message": "…"}]}`` from DRF's error details."""
+    if isinstance(detail, list):
+        return {"non_field_errors": [_one(item) for item in detail]}
+    result: dict[str, Any] = {}
+    for field, problems in detail.items():
+        if isinstance(problems, dict):
+            for sub, sub_problems in _field_errors(problems).items():
+                result[f"{field}.{sub}"] = sub_problems
+        else:
+            result[field] = [_one(item) for item in problems]
+    return result
+
+
+def _one(item: Any) -> Any:
+    if isinstance(item, exceptions.ErrorDetail):
+        return {"code": item.code, "message": str(item)}
+    if isinstance(item, dict):
+        return {key: _one(value) for key, value in item.items()}
+    return {"code": "invalid", "message": str(item)}
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF ``EXCEPTION_HANDLER``: the house error shape for every handled failure."""
+    # Imported here: the authentication class imports this module while DRF's views load.
+    from rest_framework.views import exception_handler
+
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        # A bug, not a client error: log the traceback, answer in the API's shape.
+        logger.error("API request failed", exc_info=exc)
+        return Response(error_body("server_error"), status=500)
+    code = _code_for(exc)
+    fields = None
+    message = MESSAGES.get(code)
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _field_errors(exc.detail)
+    elif isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        message = _("Too many requests; retry in %(seconds)d seconds.") % {
+            "seconds": int(exc.wait + 0.999)
+        }
+    response.data = error_body(code, message, fields)
+    return response
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Unknown URLs under the API answer in the API's shape, not with the HTML 404 page."""
+    return JsonResponse(error_body("not_found"), status=404)

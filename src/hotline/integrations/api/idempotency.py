@@ -1,0 +1,92 @@
+"""``Idempotency-Key`` for writes a client may retry.
+
+Same key + same request → the first answer again, without doing the work twice.
+Same key + a different request → 409 ``idempotency_conflict``.
+
+The key is claimed by inserting its record in the same transaction as the work, so two
+concurrent retries cannot both do it: the second insert waits on the unique index and then
+fails, and that request replays the first one's answer. A failed request rolls back its
+claim, so the client may retry with the same key. Records expire after a day.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from hotline.integrations.api.errors import IdempotencyConflict
+from hotline.integrations.api.permissions import token_of
+from hotline.integrations.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+LIFETIME = datetime.timedelta(hours=24)
+MAX_KEY_LENGTH = 255
+
+
+def _owner(request: Request) -> str:
+    token = token_of(request)
+    if token is not None:
+        return f"client:{token.client_id}"
+    return f"user:{request.user.pk}"
+
+
+def _fingerprint(request: Request) -> str:
+    body = json.dumps(request.data, sort_keys=True, ensure_ascii=False, default=str)
+    text = f"{request.method} {request.path}\n{body}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
+    if record.fingerprint != fingerprint:
+        raise IdempotencyConflict()
+    response = Response(record.response, status=record.status_code)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def idempotent(request: Request, run: Callable[[], Response]) -> Response:
+    """Run ``run`` once per ``Idempotency-Key`` (if the request has one) and store its answer."""
+    key = (request.headers.get(HEADER) or "").strip()
+    if not key:
+        with transaction.atomic():
+            return run()
+    key = key[:MAX_KEY_LENGTH]
+    owner = _owner(request)
+    fingerprint = _fingerprint(request)
+    now = timezone.now()
+    live = IdempotencyRecord.objects.filter(owner=owner, key=key, expires_at__gt=now).first()
+    if live is not None:
+        return _replay(live, fingerprint)
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.filter(owner=owner, key=key, expires_at__lte=now).delete()
+            record = IdempotencyRecord.objects.create(
+                owner=owner, key=key, fingerprint=fingerprint, expires_at=now + LIFETIME
+            )
+            response = run()
+            if 200 <= response.status_code < 300:
+                record.status_code = response.status_code
+                record.response = response.data
+                record.save(update_fields=["status_code", "response"])
+            else:
+                transaction.set_rollback(True)
+            return response
+    except IntegrityError:
+        # A concurrent request with the same key committed first: answer as it did.
+        record = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+        if record is None:
+            raise
+        return _replay(record, fingerprint)
+
+
+def idempotency_records_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete expired records; return how many."""
+    deleted, _ = IdempotencyRecord.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted

@@ -1,0 +1,25 @@
+"""URLs under /api/: the versioned endpoints, the OpenAPI schema and the interactive docs."""
+
+from __future__ import annotations
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from hotline.integrations.api import views
+from hotline.integrations.api.errors import api_not_found
+
+app_name = "api"
+
+v1 = [
+    path("customers/", views.CustomerListApi.as_view(), name="customers"),
+    path("customers/<int:pk>/", views.CustomerDetailApi.as_view(), name="customer"),
+    path("customers/<int:pk>/notes/", views.CustomerNoteApi.as_view(), name="customer-notes"),
+    path("webhooks/endpoints/", views.WebhookEndpointListApi.as_view(), name="webhook-endpoints"),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^v1/.*$", api_not_found),
+]

@@ -1,0 +1,272 @@
+"""API endpoints (thin: parse, call a selector or service, render).
+
+Every call is written to ``ApiRequestLog``; changes reach the audit log through the audited
+models, attributed to the token's acting user; unmasked personal data returned by a read is
+logged as a ``reveal``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import translation
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hotline.accounts.audit import audit_actor, audit_record
+from hotline.accounts.net import client_ip
+from hotline.accounts.personal_data import can_unmask
+from hotline.customers import selectors
+from hotline.customers.models import Customer
+from hotline.integrations.api import serializers as s
+from hotline.integrations.api import services
+from hotline.integrations.api.authentication import ApiTokenAuthenticationScheme  # noqa: F401
+from hotline.integrations.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from hotline.integrations.api.idempotency import idempotent
+from hotline.integrations.api.permissions import token_allows, token_of
+from hotline.integrations.models import ApiRequestLog, WebhookEndpoint
+from hotline.integrations.webhooks.services import webhook_endpoint_create
+
+ERRORS = {
+    400: OpenApiResponse(s.ErrorOut, description="invalid"),
+    401: OpenApiResponse(s.ErrorOut, description="not_authenticated / invalid_token"),
+    403: OpenApiResponse(s.ErrorOut, description="permission_denied / insufficient_scope"),
+    404: OpenApiResponse(s.ErrorOut, description="not_found"),
+    429: OpenApiResponse(s.ErrorOut, description="rate_limited"),
+}
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description="Retry-safe write: the same key and body return the first answer again.",
+)
+
+
+def _requested_language(request: HttpRequest) -> str | None:
+    """An API client that sends ``Accept-Language`` gets messages in that language."""
+    header = request.headers.get("Accept-Language", "")
+    for part in header.split(","):
+        code = part.split(";")[0].strip()
+        if not code or code == "*":
+            continue
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return None
+
+
+class ApiView(APIView):
+    """Base of every endpoint: audit attribution, request log, language."""
+
+    required_scopes: list[str] | dict[str, list[str]] = []
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        started = time.monotonic()
+        with contextlib.ExitStack() as self._context:
+            language = _requested_language(request)
+            if language:
+                self._context.enter_context(translation.override(language))
+            response = None
+            try:
+                response = super().dispatch(request, *args, **kwargs)
+            finally:
+                self._log(request, response, started)
+        return response
+
+    def perform_authentication(self, request: Request) -> None:
+        super().perform_authentication(request)
+        if request.user.is_authenticated:
+            # Token calls have no Django session user: attribute the changes explicitly.
+            self._context.enter_context(audit_actor(request.user, ip=client_ip(request)))
+
+    def _log(self, request: HttpRequest, response: Any, started: float) -> None:
+        drf_request = getattr(self, "request", None)
+        user = getattr(drf_request, "_user", None)
+        token = token_of(drf_request) if drf_request is not None else None
+        error_code = ""
+        data = getattr(response, "data", None)
+        if isinstance(data, dict) and isinstance(data.get("error"), dict):
+            error_code = str(data["error"].get("code", ""))[:40]
+        ApiRequestLog.objects.create(
+            client_id=token.client_id if token else None,
+            token=token,
+            user_id=user.pk if user is not None and user.is_authenticated else None,
+            method=request.method or "",
+            path=request.path[:300],
+            status_code=response.status_code if response is not None else 500,
+            error_code=error_code if response is not None else "server_error",
+            duration_ms=int((time.monotonic() - started) * 1000),
+            ip=client_ip(request),
+            idempotency_key=(request.headers.get(IDEMPOTENCY_HEADER) or "")[:255],
+        )
+
+
+def _may_unmask(request: Request) -> bool:
+    return can_unmask(request.user) and token_allows(request, "customers:unmask")
+
+
+def _reveal(customers: list[Customer]) -> None:
+    for customer in customers:
+        audit_record(
+            action="reveal", obj=customer, changes={"field": "id_number, phone", "via": "api"}
+        )
+
+
+def _detail(request: Request, customer: Customer) -> dict[str, Any]:
+    unmask = _may_unmask(request)
+    if unmask:
+        _reveal([customer])
+    context = {
+        "unmask": unmask,
+        "profile": selectors.customer_profile(customer=customer, timeline_limit=0),
+    }
+    return s.CustomerDetailOut(customer, context=context).data
+
+
+class CustomerPagination(PageNumberPagination):
+    page_size = settings.HOTLINE_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class CustomerListApi(ApiView):
+    required_scopes = {"GET": ["customers:read"], "POST": ["customers:write"]}
+    pagination_class = CustomerPagination
+
+    @extend_schema(
+        operation_id="customers_list",
+        summary="List or search customers",
+        parameters=[
+            OpenApiParameter(
+                "q", str, description="Phone, last digits, ID-card, account, name or address."
+            )
+        ],
+        responses={200: s.CustomerOut(many=True), **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        customers = selectors.customer_list(
+            user=request.user, query=request.query_params.get("q", "")
+        )
+        paginator = self.pagination_class()
+        page = list(paginator.paginate_queryset(customers, request, view=self) or [])
+        unmask = _may_unmask(request)
+        if unmask:
+            _reveal(page)
+        data = s.CustomerOut(page, many=True, context={"unmask": unmask}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(
+        operation_id="customers_create",
+        summary="Create a customer",
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request=s.CustomerIn,
+        responses={201: s.CustomerDetailOut, 409: OpenApiResponse(s.ErrorOut), **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        def run() -> Response:
+            form = s.CustomerIn(data=request.data)
+            form.is_valid(raise_exception=True)
+            customer = services.customer_create(by=request.user, data=form.validated_data)
+            return Response(_detail(request, customer), status=status.HTTP_201_CREATED)
+
+        return idempotent(request, run)
+
+
+class CustomerDetailApi(ApiView):
+    required_scopes = {"GET": ["customers:read"], "PATCH": ["customers:write"]}
+
+    @extend_schema(
+        operation_id="customers_retrieve",
+        summary="A customer with phones, accounts, subscriptions and devices",
+        responses={200: s.CustomerDetailOut, **ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        customer = selectors.get_customer_for(request.user, pk)
+        return Response(_detail(request, customer))
+
+    @extend_schema(
+        operation_id="customers_partial_update",
+        summary="Change some fields of a customer",
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request=s.CustomerIn(partial=True),
+        responses={200: s.CustomerDetailOut, 409: OpenApiResponse(s.ErrorOut), **ERRORS},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        def run() -> Response:
+            customer = selectors.get_customer_for(request.user, pk)
+            form = s.CustomerIn(data=request.data, partial=True)
+            form.is_valid(raise_exception=True)
+            customer = services.customer_update(
+                customer=customer, by=request.user, data=form.validated_data
+            )
+            return Response(_detail(request, customer))
+
+        return idempotent(request, run)
+
+
+class CustomerNoteApi(ApiView):
+    required_scopes = ["customers:write"]
+
+    @extend_schema(
+        operation_id="customers_notes_create",
+        summary="Add a note to the customer's timeline",
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request=s.NoteIn,
+        responses={201: s.NoteOut, 409: OpenApiResponse(s.ErrorOut), **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        def run() -> Response:
+            customer = selectors.get_customer_for(request.user, pk)
+            form = s.NoteIn(data=request.data)
+            form.is_valid(raise_exception=True)
+            entry = services.customer_note_add(
+                customer=customer, by=request.user, **form.validated_data
+            )
+            return Response(s.NoteOut(entry).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, run)
+
+
+class WebhookEndpointListApi(ApiView):
+    required_scopes = ["webhooks:manage"]
+
+    @extend_schema(
+        operation_id="webhooks_endpoints_list",
+        summary="Webhook endpoints",
+        responses={200: s.WebhookEndpointOut(many=True), **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        if not request.user.has_perm("integrations.view_webhookendpoint"):
+            self.permission_denied(request)
+        endpoints = WebhookEndpoint.objects.order_by("name", "id")
+        return Response(s.WebhookEndpointOut(endpoints, many=True).data)
+
+    @extend_schema(
+        operation_id="webhooks_endpoints_create",
+        summary="Register a webhook endpoint (the signing secret is shown once)",
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request=s.WebhookEndpointIn,
+        responses={201: s.WebhookEndpointCreatedOut, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        if not request.user.has_perm("integrations.add_webhookendpoint"):
+            self.permission_denied(request)
+
+        def run() -> Response:
+            form = s.WebhookEndpointIn(data=request.data)
+            form.is_valid(raise_exception=True)
+            endpoint, _secret = webhook_endpoint_create(by=request.user, **form.validated_data)
+            return Response(
+                s.WebhookEndpointCreatedOut(endpoint).data, status=status.HTTP_201_CREATED
+            )
+
+        return idempotent(request, run)
