@@ -108,8 +108,20 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
-    _db["CONN_MAX_AGE"] = env_int("HOTLINE_DB_CONN_MAX_AGE", 60 if PRODUCTION else 0)
-    _db["CONN_HEALTH_CHECKS"] = True
+    # Under ASGI, Django's persistent connections are per thread and leak; a psycopg pool
+    # gives every request a ready connection instead of a new login (several ms each).
+    if env_bool("HOTLINE_DB_POOL", True):
+        _db["CONN_MAX_AGE"] = 0
+        _db["OPTIONS"] = {
+            "pool": {
+                "min_size": env_int("HOTLINE_DB_POOL_MIN", 2),
+                "max_size": env_int("HOTLINE_DB_POOL_MAX", 20),
+                "timeout": 10,
+            }
+        }
+    else:
+        _db["CONN_MAX_AGE"] = env_int("HOTLINE_DB_CONN_MAX_AGE", 0)
+        _db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -246,7 +258,7 @@ BOSS = {
     "DEMO": env_bool("HOTLINE_DEMO_BOSS", default=not PRODUCTION),
 }
 
-# --- REST API (see docs/api.md and docs/decisions/0004-api-tokens-and-webhooks.md) -------
+# --- REST API (see docs/api.md and docs/decisions/0005-api-tokens-and-webhooks.md) -------
 REST_FRAMEWORK = {
     # Token first: its "Bearer" challenge makes an unauthenticated call answer 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
