@@ -169,17 +169,20 @@ def get_customer_for(user: Any, pk: int) -> Customer:
 
 
 def customer_profile(*, customer: Customer, timeline_limit: int = 50) -> dict[str, Any]:
-    """Everything the customer page shows from Hotline's own data, in a fixed number of queries."""
-    accounts = list(
-        customer.accounts.order_by("number").prefetch_related("subscriptions", "devices")
-    )
-    return {
-        "phones": list(customer.phones.all()),
-        "tags": list(customer.tags.all()),
-        "accounts": accounts,
-        "timeline": list(
+    """What the customer page shows from Hotline's own data besides billing, in three queries.
+
+    Accounts, subscriptions and devices are the billing panel's (BOSS first, this copy as the
+    fallback), so they are not loaded here.
+    """
+    timeline: list[TimelineEntry] = []
+    if timeline_limit:
+        timeline = list(
             TimelineEntry.objects.filter(customer=customer)
             .select_related("author")
             .order_by("-at", "-id")[:timeline_limit]
-        ),
+        )
+    return {
+        "phones": list(customer.phones.all()),
+        "tags": list(customer.tags.all()),
+        "timeline": timeline,
     }

@@ -55,26 +55,30 @@ def _name_similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b).ratio()
 
 
-def customer_duplicates(*, customer: Customer, user: Any, limit: int = 20) -> list[Customer]:
+def customer_duplicates(
+    *, customer: Customer, user: Any, phones: list[str] | None = None, limit: int = 20
+) -> list[Customer]:
     """Other customers ``user`` may see that are probably the same person.
 
     Same ID-card number, or a shared phone number with a similar name (same surname or a
-    name similarity of at least one half).
+    name similarity of at least one half). One indexed query per criterion, sent as a UNION.
     """
-    numbers = list(customer.phones.values_list("number", flat=True))
-    if customer.phone and customer.phone not in numbers:
-        numbers.append(customer.phone)
-    condition = Q(pk__in=CustomerPhone.objects.filter(number__in=numbers).values("customer_id"))
-    if customer.id_number:
-        condition |= Q(id_number=customer.id_number)
+    if phones is None:
+        phones = list(customer.phones.values_list("number", flat=True))
+    numbers = sorted({*phones, *([customer.phone] if customer.phone else [])})
+    visible = (
+        Customer.objects.visible_to(user).filter(merged_into__isnull=True).exclude(pk=customer.pk)
+    )
+    by_phone = visible.filter(
+        pk__in=CustomerPhone.objects.filter(number__in=numbers).values("customer_id")
+    ).order_by()
     candidates = (
-        Customer.objects.visible_to(user)
-        .filter(condition, merged_into__isnull=True)
-        .exclude(pk=customer.pk)
-        .select_related("region")[: limit * 5]
+        by_phone.union(visible.filter(id_number=customer.id_number).order_by())
+        if customer.id_number
+        else by_phone
     )
     found = []
-    for other in candidates:
+    for other in sorted(candidates, key=lambda c: c.pk):
         same_id = bool(customer.id_number) and other.id_number == customer.id_number
         similar = (
             other.name[:1] == customer.name[:1]

@@ -58,7 +58,9 @@ def _detail_context(request: HttpRequest, customer) -> dict:  # type: ignore[no-
         "billing": billing_panel_for(customer),
     }
     if context["can_merge"] and customer.merged_into_id is None:
-        context["duplicates"] = services.customer_duplicates(customer=customer, user=request.user)
+        context["duplicates"] = services.customer_duplicates(
+            customer=customer, user=request.user, phones=[p.number for p in context["phones"]]
+        )
         context["merges"] = list(
             CustomerMerge.objects.filter(survivor=customer, undone_at__isnull=True).select_related(
                 "duplicate"

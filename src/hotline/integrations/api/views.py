@@ -125,10 +125,11 @@ def _detail(request: Request, customer: Customer) -> dict[str, Any]:
     unmask = _may_unmask(request)
     if unmask:
         _reveal([customer])
-    context = {
-        "unmask": unmask,
-        "profile": selectors.customer_profile(customer=customer, timeline_limit=0),
-    }
+    profile = selectors.customer_profile(customer=customer, timeline_limit=0)
+    profile["accounts"] = list(
+        customer.accounts.order_by("number").prefetch_related("subscriptions", "devices")
+    )
+    context = {"unmask": unmask, "profile": profile}
     return s.CustomerDetailOut(customer, context=context).data
 
 
