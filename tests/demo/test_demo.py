@@ -96,3 +96,26 @@ def test_new_customers_after_the_demo_get_fresh_ids(world):
     demo_build(customers=20, seed=3, reset=True)
     created = Customer.objects.create(name="新客户", region=Region.objects.get(code="cz-tn-01"))
     assert created.pk == 21
+
+
+def _schema(tables: list[str]) -> dict[str, set[str]]:
+    from django.db import connection
+
+    found: dict[str, set[str]] = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            constraints = connection.introspection.get_constraints(cursor, table)
+            found[table] = {
+                f"{name}:{sorted(c['columns'])}:{c['index']}:{c['unique']}:{c['foreign_key']}"
+                for name, c in constraints.items()
+            }
+    return found
+
+
+@pytest.mark.django_db
+def test_bulk_load_leaves_every_index_and_foreign_key_as_the_migrations_made_them():
+    from hotline.demo.builder import TABLES
+
+    before = _schema(list(TABLES))
+    demo_build(customers=50, seed=4)
+    assert _schema(list(TABLES)) == before
