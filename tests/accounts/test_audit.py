@@ -168,3 +168,23 @@ def test_opening_a_customer_in_the_admin_form_is_an_audited_read(world, admin_us
     response = client.get(reverse("admin:customers_customer_change", args=[world.c1a.pk]))
     assert response.status_code == 200
     assert entries_for(world.c1a, "reveal").filter(actor_id=admin_user.pk).exists()
+
+
+def test_new_default_permissions_reach_existing_roles_but_removals_stick(world):
+    from django.contrib.auth.models import Permission
+
+    from hotline.accounts.roles import ensure_default_roles
+
+    lead = Role.objects.get(code=Role.TEAM_LEAD)
+    merge = Permission.objects.get(codename="merge_customer")
+    unmask = Permission.objects.get(codename="unmask_personal_data")
+    # An installation from before "merge" was a team-lead default: never granted, not recorded.
+    lead.permissions.remove(merge)
+    lead.granted_defaults = [p for p in lead.granted_defaults if p != "customers.merge_customer"]
+    lead.save(update_fields=["granted_defaults"])
+    # An admin took "unmask" away on purpose.
+    lead.permissions.remove(unmask)
+
+    ensure_default_roles()
+    assert lead.permissions.filter(pk=merge.pk).exists()
+    assert not lead.permissions.filter(pk=unmask.pk).exists()

@@ -122,6 +122,9 @@ class Role(AuditedModel, BilingualLabel):
         help_text=_("Without it, people with this role see only their own regions and below."),
     )
     admin_site = models.BooleanField(_("may open the administration site"), default=False)
+    # Default permissions already handed to this built-in role ("app.codename"): a default
+    # added by a later version is granted once; one an admin removed is not granted again.
+    granted_defaults = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("role")

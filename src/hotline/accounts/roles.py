@@ -96,42 +96,49 @@ ROLE_NAMES = {
 
 
 def ensure_default_roles() -> int:
-    """Create the built-in roles that do not exist yet; return how many were created."""
+    """Create the missing built-in roles and hand each its new default permissions.
+
+    Returns how many roles were created. A permission is granted by default at most once
+    per role (recorded in ``Role.granted_defaults``), so an admin's removal sticks while a
+    permission that a new version adds to a role's defaults reaches existing installations.
+    """
     from django.contrib.auth.models import Permission
 
     from hotline.accounts.audit import audit_actor
     from hotline.accounts.models import Role
 
     created = 0
+    all_permissions = {
+        f"{app}.{code}": pk
+        for pk, app, code in Permission.objects.values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
     with audit_actor(name="system"):
         for default in DEFAULT_ROLES:
-            if Role.objects.filter(code=default.code).exists():
-                continue
-            role = Role.objects.create(
+            role, was_created = Role.objects.get_or_create(
                 code=default.code,
-                label_zh=default.label_zh,
-                label_en=default.label_en,
-                all_regions=default.all_regions,
-                admin_site=default.admin_site,
+                defaults={
+                    "label_zh": default.label_zh,
+                    "label_en": default.label_en,
+                    "all_regions": default.all_regions,
+                    "admin_site": default.admin_site,
+                },
             )
-            if default.all_permissions:
-                perms = list(Permission.objects.all())
-            else:
-                perms = []
-                for name in default.permissions:
-                    app_label, codename = name.split(".")
-                    perms.extend(
-                        Permission.objects.filter(
-                            content_type__app_label=app_label, codename=codename
-                        )
-                    )
-            role.permissions.set(perms)
-            created += 1
+            created += was_created
+            wanted = set(all_permissions) if default.all_permissions else set(default.permissions)
+            new = sorted((wanted & set(all_permissions)) - set(role.granted_defaults))
+            if not new:
+                continue
+            role.permissions.add(*(all_permissions[name] for name in new))
+            role.granted_defaults = sorted({*role.granted_defaults, *new})
+            role.save(update_fields=["granted_defaults"])
     return created
 
 
 def _after_migrate(sender, app_config=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
-    if app_config is not None and app_config.label == "customers":
+    # After every app's permissions exist: run for each app, it only adds what is new.
+    if app_config is not None and app_config.models_module is not None:
         ensure_default_roles()
 
 
