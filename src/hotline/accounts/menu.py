@@ -37,7 +37,9 @@ MENU: tuple[MenuEntry, ...] = (
         _("Customers"),
         "customers:list",
         "customers.view_customer",
-        description=_("Find a customer by name, phone or ID-card number."),
+        description=_(
+            "Find a customer by phone or its last digits, ID-card, name, account or address."
+        ),
     ),
     MenuEntry(
         "import",
