@@ -114,3 +114,21 @@ def test_demo_language_and_time_zone_defaults(settings):
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.USE_TZ
+
+
+def test_sessions_use_the_cache_only_when_it_is_shared(tmp_path):
+    code = (
+        "import django; django.setup();"
+        "from django.conf import settings; print(settings.SESSION_ENGINE)"
+    )
+    alone = run_python(
+        code, DJANGO_SETTINGS_MODULE="hotline.settings", HOTLINE_VAR_DIR=str(tmp_path)
+    )
+    shared = run_python(
+        code,
+        DJANGO_SETTINGS_MODULE="hotline.settings",
+        HOTLINE_VAR_DIR=str(tmp_path),
+        HOTLINE_REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert alone.stdout.strip() == "django.contrib.sessions.backends.db"
+    assert shared.stdout.strip() == "django.contrib.sessions.backends.cached_db"

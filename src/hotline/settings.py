@@ -179,8 +179,14 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("HOTLINE_PROXY_COUNT", 0)
 AXES_VERBOSE = False
 
-# Sessions read from the cache (Redis in production) and written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# With Redis, sessions are read from the shared cache and written through to the database.
+# A per-process memory cache could keep a logged-out session alive in another worker, so
+# without Redis sessions stay in the database only.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())  # one shift
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
