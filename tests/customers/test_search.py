@@ -142,3 +142,17 @@ def test_search_page_query_count_is_bounded(
     client.force_login(everywhere)
     with django_assert_max_num_queries(14):
         client.get(reverse("customers:list"), {"q": "张伟"})
+
+
+def test_phone_search_never_returns_a_merged_away_customer(world, everywhere):
+    from hotline.customers.services import customer_merge
+
+    lead = factories.user(Role.TEAM_LEAD, regions=[world.city])
+    first = factories.customer(world.s1a, name="周敏", phone="13811112222")
+    second = factories.customer(world.s1b, name="周敏", phone="13811112222")
+    for customer in (first, second):
+        CustomerPhone.objects.create(customer=customer, number="13811112222", is_primary=True)
+    assert set(ids(everywhere, "13811112222")) == {first.pk, second.pk}
+    customer_merge(survivor=first, duplicate=second, by=lead)
+    assert ids(everywhere, "13811112222") == [first.pk]
+    assert ids(everywhere, "2222") == [first.pk]

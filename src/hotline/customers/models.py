@@ -123,7 +123,7 @@ class CustomerPhone(AuditedModel):
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="phones"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.MOBILE)
-    number = models.CharField(_("number"), max_length=20, db_index=True)
+    number = models.CharField(_("number"), max_length=20)
     # The last four digits, indexed: agents often only hear or see those.
     last4 = models.CharField(_("last four digits"), max_length=4, editable=False)
     is_primary = models.BooleanField(_("primary"), default=False)
@@ -136,7 +136,10 @@ class CustomerPhone(AuditedModel):
         verbose_name_plural = _("phone numbers")
         ordering = ["-is_primary", "id"]
         # Covers "last four digits" lookups without touching the customers table.
-        indexes = [models.Index(fields=["last4", "customer"], name="phone_last4_customer_idx")]
+        indexes = [
+            models.Index(fields=["number", "customer"], name="phone_number_customer_idx"),
+            models.Index(fields=["last4", "customer"], name="phone_last4_customer_idx"),
+        ]
 
     def __str__(self) -> str:
         from hotline.accounts.personal_data import mask_phone

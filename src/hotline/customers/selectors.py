@@ -69,9 +69,15 @@ def _ranked_querysets(user: Any, parsed: ParsedQuery) -> Iterator[tuple[str, Que
     base = _visible(user)
     if parsed.id_number:
         yield "id_number", base.filter(id_number=parsed.id_number)
+    whole_tree = regions_in_scope(user) is None
     if parsed.phone:
-        ids = CustomerPhone.objects.filter(number=parsed.phone).values("customer_id")
-        yield "phone", base.filter(pk__in=ids)
+        phones = CustomerPhone.objects.filter(number=parsed.phone)
+        if whole_tree:
+            # Answered from the (number, customer) index alone; merged-away customers hold
+            # no phone rows (see services.customer_merge).
+            yield "phone", phones.values_list("customer_id", flat=True)
+        else:
+            yield "phone", base.filter(pk__in=phones.values("customer_id"))
     if parsed.account_or_card:
         accounts = ServiceAccount.objects.filter(number=parsed.account_or_card).values(
             "customer_id"
@@ -89,7 +95,7 @@ def _ranked_querysets(user: Any, parsed: ParsedQuery) -> Iterator[tuple[str, Que
         phones = CustomerPhone.objects.filter(last4=suffix[-4:])
         if len(suffix) > 4:
             phones = phones.filter(number__endswith=suffix)
-        if regions_in_scope(user) is None and len(suffix) == 4:
+        if whole_tree and len(suffix) == 4:
             # Whole-city users: answer from the (last4, customer) index alone. Merged-away
             # customers hold no phone rows (see services.customer_merge), so none slip in.
             yield "phone_suffix", phones.values_list("customer_id", flat=True)
