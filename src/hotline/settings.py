@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 from hotline.env import ConfigError, env_bool, env_int, env_list, env_str
 
@@ -315,6 +314,3 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
     },
 }
-
-# Labels used in the admin site header.
-ADMIN_SITE_HEADER = _("Hotline administration")

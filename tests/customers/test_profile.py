@@ -27,7 +27,7 @@ def twins(world):
     CustomerPhone.objects.create(customer=second, number="13912345678", is_primary=True)
     CustomerPhone.objects.create(customer=second, number="051988001234", kind="home")
     ServiceAccount.objects.create(customer=second, number="5190000777")
-    services.customer_note_add(customer=second, author=None, body="报修：无信号")
+    services.customer_note_add(customer=second, by=None, body="报修：无信号")
     vip = Tag.objects.create(name="VIP大客户")
     second.tags.add(vip)
     return first, second
@@ -142,3 +142,11 @@ def test_customer_page_query_count(twins, team_lead, client, django_assert_max_n
     client.force_login(team_lead)
     with django_assert_max_num_queries(25):
         assert client.get(reverse("customers:detail", args=[first.pk])).status_code == 200
+
+
+def test_a_note_from_the_page_is_audited_as_its_author(world, agent, client):
+    client.force_login(agent)
+    client.post(reverse("customers:note", args=[world.c1a.pk]), {"body": "来电咨询"})
+    entry = AuditEntry.objects.get(action="create", model="customers.timelineentry")
+    assert entry.actor_id == agent.pk
+    assert entry.changes["customer"] == [None, world.c1a.pk]

@@ -42,7 +42,7 @@ def acl_key(user: Any, what: str) -> str:
 
 
 def connect() -> None:
-    from django.contrib.auth.models import Group, Permission  # noqa: F401
+    from django.contrib.auth.models import Group
 
     from hotline.accounts.models import Region, Role, User
 

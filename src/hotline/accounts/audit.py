@@ -13,7 +13,7 @@ import contextvars
 import datetime
 import decimal
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -217,9 +217,6 @@ def _on_m2m(sender, instance, action: str, reverse: bool, model, pk_set, **kwarg
         cleared = getattr(instance, "_audit_m2m_cleared", [])
         if cleared:
             audit_record(action="update", obj=instance, changes={field_name: {"removed": cleared}})
-
-
-_Receiver = Callable[..., None]
 
 
 def connect() -> None:

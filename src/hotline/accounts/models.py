@@ -177,7 +177,9 @@ class User(AbstractUser, AuditedModel):
 
     def save(self, *args, **kwargs) -> None:
         # Admin-site access follows the role, so one switch in the role changes everyone's.
-        if self.role_id is not None:
+        # (Saves of other fields, such as last_login at every login, skip the lookup.)
+        update_fields = kwargs.get("update_fields")
+        if self.role_id is not None and (update_fields is None or "role" in update_fields):
             self.is_staff = Role.objects.filter(pk=self.role_id, admin_site=True).exists()
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "is_staff"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -66,11 +67,11 @@ def audit_entry_list(
 
 
 def audit_models() -> list[str]:
-    return list(
-        AuditEntry.objects.exclude(model="")
-        .order_by("model")
-        .values_list("model", flat=True)
-        .distinct()
+    """Object types the audit log can name: Hotline's models (no scan of the log itself)."""
+    return sorted(
+        model._meta.label_lower
+        for model in apps.get_models()
+        if model.__module__.startswith("hotline.") and model is not AuditEntry
     )
 
 
@@ -78,5 +79,4 @@ def user_summary(*, user: Any) -> dict[str, Any]:
     return {
         "regions": list(user.regions.order_by("path")),
         "team": user.team,
-        "technician": getattr(user, "technician", None) if hasattr(user, "technician") else None,
     }

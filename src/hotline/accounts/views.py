@@ -13,6 +13,7 @@ from hotline.accounts import selectors
 from hotline.accounts.forms import AuditFilterForm, ProfileForm
 from hotline.accounts.menu import menu_for
 from hotline.accounts.personal_data import can_unmask
+from hotline.pagination import CountlessPaginator
 
 
 class LoginView(auth_views.LoginView):
@@ -66,7 +67,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None, models=selectors.audit_models())
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     entries = selectors.audit_entry_list(**{k: v for k, v in filters.items() if v})
-    paginator = Paginator(entries, settings.HOTLINE_PAGE_SIZE)
+    paginator = CountlessPaginator(entries, settings.HOTLINE_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

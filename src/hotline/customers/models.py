@@ -93,9 +93,6 @@ class Customer(AuditedModel):
                 }
                 raise ValidationError({"id_number": messages[problem]})
 
-    def full_address(self) -> str:
-        return self.address
-
 
 class Tag(AuditedModel):
     name = models.CharField(_("name"), max_length=40, unique=True)

@@ -115,9 +115,6 @@ class SearchResult:
     matched: dict[int, str]
     truncated: bool
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
 
 def customer_search(*, user: Any, query: str, limit: int = SEARCH_LIMIT) -> SearchResult:
     """Ranked ids of the customers ``user`` may see that match ``query``.
@@ -180,15 +177,19 @@ def customer_profile(*, customer: Customer, timeline_limit: int = 50) -> dict[st
     Accounts, subscriptions and devices are the billing panel's (BOSS first, this copy as the
     fallback), so they are not loaded here.
     """
-    timeline: list[TimelineEntry] = []
-    if timeline_limit:
-        timeline = list(
-            TimelineEntry.objects.filter(customer=customer)
-            .select_related("author")
-            .order_by("-at", "-id")[:timeline_limit]
-        )
     return {
         "phones": list(customer.phones.all()),
         "tags": list(customer.tags.all()),
-        "timeline": timeline,
+        "timeline": customer_timeline(customer=customer, limit=timeline_limit),
     }
+
+
+def customer_timeline(*, customer: Customer, limit: int = 50) -> list[TimelineEntry]:
+    """The customer's interactions, newest first."""
+    if not limit:
+        return []
+    return list(
+        TimelineEntry.objects.filter(customer=customer)
+        .select_related("author")
+        .order_by("-at", "-id")[:limit]
+    )

@@ -34,20 +34,35 @@ _FILLABLE = (
 )
 
 
-def customer_note_add(*, customer: Customer, author: Any, body: str) -> TimelineEntry:
+def customer_note_add(
+    *, customer: Customer, by: Any, body: str = "", title: str = ""
+) -> TimelineEntry:
+    """Add a note to the customer's timeline; its title is ``title`` or the body's first line.
+
+    Anyone who may see the customer may add one (the page and the API check that).
+    """
     body = (body or "").strip()
-    if not body:
+    title = (title or "").strip() or (body.splitlines()[0] if body else "")
+    if not title:
         raise ValidationError({"body": _("A note cannot be empty.")})
     if len(body) > 4000:
         raise ValidationError({"body": _("A note has at most 4000 characters.")})
-    first_line = body.splitlines()[0]
-    return TimelineEntry.objects.create(
-        customer=customer,
-        kind=TimelineEntry.Kind.NOTE,
-        title=first_line[:200],
-        body=body,
-        author=author,
-    )
+    with acting_as(by), transaction.atomic():
+        entry = TimelineEntry.objects.create(
+            customer=customer,
+            kind=TimelineEntry.Kind.NOTE,
+            title=title[:200],
+            body=body,
+            author=by if getattr(by, "pk", None) else None,
+        )
+        # Timeline entries are not an audited model (calls will write thousands a day); a
+        # note is a change someone made, so it is logged here.
+        audit_record(
+            action="create",
+            obj=entry,
+            changes={"customer": [None, customer.pk], "kind": [None, entry.kind]},
+        )
+    return entry
 
 
 def _name_similarity(a: str, b: str) -> float:

@@ -17,6 +17,7 @@ from hotline.customers import selectors, services
 from hotline.customers.forms import MergeForm, NoteForm
 from hotline.customers.models import CustomerMerge, CustomerPhone
 from hotline.integrations.boss.services import billing_panel_for
+from hotline.pagination import CountlessPaginator
 
 
 @login_required
@@ -31,7 +32,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         page.object_list = selectors.customers_by_ids(list(page.object_list))
         matched, truncated = result.matched, result.truncated
     else:
-        paginator = Paginator(
+        paginator = CountlessPaginator(
             selectors.customer_list(user=request.user), settings.HOTLINE_PAGE_SIZE
         )
         page = paginator.get_page(request.GET.get("page"))
@@ -97,7 +98,7 @@ def customer_note(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.customer_note_add(
-                customer=customer, author=request.user, body=form.cleaned_data["body"]
+                customer=customer, by=request.user, body=form.cleaned_data["body"]
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -106,7 +107,7 @@ def customer_note(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "customer": customer,
         "note_form": form,
-        **selectors.customer_profile(customer=customer),
+        "timeline": selectors.customer_timeline(customer=customer),
     }
     if request.headers.get("HX-Request"):
         return render(request, "customers/_timeline.html", context)

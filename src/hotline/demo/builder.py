@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
+from django.core.management.color import no_style
 from django.db import connection, transaction
 from tqdm import tqdm
 
@@ -521,14 +522,9 @@ def _insert(batches: Iterator[dict[str, list[tuple]]], count: int, progress: boo
                 m.Device,
                 m.Payment,
             ]
-            for sql in connection.ops.sequence_reset_sql(_NoStyle(), tables):
+            for sql in connection.ops.sequence_reset_sql(no_style(), tables):
                 cursor.execute(sql)
     bar.close()
-
-
-class _NoStyle:
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-        return lambda text: text
 
 
 def _delete_customers() -> None:

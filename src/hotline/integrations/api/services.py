@@ -1,4 +1,4 @@
-"""The customer writes the API offers: create, change, add a note.
+"""The customer writes the API offers: create and change (notes: customers.services).
 
 They check the acting user's permissions and regions exactly as a page would, write through
 the audited models, and publish the webhook events in the same transaction.
@@ -13,11 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hotline.accounts.audit import audit_record
 from hotline.accounts.models import Region
 from hotline.accounts.personal_data import mask_phone
 from hotline.accounts.scope import regions_in_scope
-from hotline.customers.models import Customer, CustomerPhone, TimelineEntry
+from hotline.customers.models import Customer, CustomerPhone
 from hotline.integrations.webhooks.services import webhook_publish
 
 ADD_PERMISSION = "customers.add_customer"
@@ -128,23 +127,3 @@ def _differences(customer: Customer) -> set[str]:
         for field in customer._meta.concrete_fields
         if field.attname in current and before.get(field.attname) != current[field.attname]
     }
-
-
-def customer_note_add(*, customer: Customer, by: Any, title: str, body: str = "") -> TimelineEntry:
-    """Add a note to the customer's timeline (anyone who may see the customer may do this)."""
-    with transaction.atomic():
-        entry = TimelineEntry.objects.create(
-            customer=customer,
-            kind=TimelineEntry.Kind.NOTE,
-            title=title,
-            body=body,
-            author=by if getattr(by, "pk", None) else None,
-        )
-        # Timeline entries are not an audited model (calls write thousands a day); a note
-        # written through the API is a change someone made, so it is logged here.
-        audit_record(
-            action="create",
-            obj=entry,
-            changes={"customer": [None, customer.pk], "kind": [None, entry.kind]},
-        )
-    return entry

@@ -25,6 +25,7 @@ from hotline.accounts.audit import audit_actor, audit_record
 from hotline.accounts.net import client_ip
 from hotline.accounts.personal_data import can_unmask
 from hotline.customers import selectors
+from hotline.customers import services as customer_services
 from hotline.customers.models import Customer
 from hotline.integrations.api import serializers as s
 from hotline.integrations.api import services
@@ -229,7 +230,7 @@ class CustomerNoteApi(ApiView):
             customer = selectors.get_customer_for(request.user, pk)
             form = s.NoteIn(data=request.data)
             form.is_valid(raise_exception=True)
-            entry = services.customer_note_add(
+            entry = customer_services.customer_note_add(
                 customer=customer, by=request.user, **form.validated_data
             )
             return Response(s.NoteOut(entry).data, status=status.HTTP_201_CREATED)
