@@ -25,6 +25,11 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--database", default="", help="database URL (default: fresh SQLite)")
+    parser.add_argument(
+        "--alone",
+        action="store_true",
+        help="as at first start: no other process, no pauses between write transactions",
+    )
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="hotline-bench-")
@@ -44,7 +49,9 @@ def main() -> None:
     from hotline.demo.builder import demo_build
 
     call_command("migrate", interactive=False, verbosity=0)
-    result = demo_build(customers=args.customers, seed=args.seed, progress=True, reset=True)
+    result = demo_build(
+        customers=args.customers, seed=args.seed, progress=True, reset=True, alone=args.alone
+    )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(
@@ -52,6 +59,7 @@ def main() -> None:
                 "customers": result.customers,
                 "seconds": round(result.seconds, 1),
                 "db": connection.vendor,
+                "alone": args.alone,
                 "rows_per_second": round(result.customers / result.seconds)
                 if result.seconds
                 else None,

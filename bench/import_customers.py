@@ -4,7 +4,7 @@
 
 Builds the demo regions and logins (no customers) in a temporary folder (or, with --database,
 in that scratch database, whose customers are replaced), writes a CSV of N valid customers
-(streamed), uploads it through ``import_job_create`` as the demo manager, then runs
+(streamed), uploads it through ``services.import_job_create`` as the demo manager, then runs
 ``import_validate`` (the dry run) and ``import_commit`` (checks again and writes, one
 transaction). Last line: {"db": …, "rows": N, "validate_seconds": …, "commit_seconds": …,
 "total_seconds": …, "peak_rss_mb": …}.
@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+# bench/ holds scripts named like standard modules (calendar.py): never import from it.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -84,9 +86,9 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from hotline.accounts.audit import audit_actor
     from hotline.accounts.models import Region, User
-    from hotline.customers import imports
+    from hotline.audit.context import audit_actor
+    from hotline.customers.imports import services
     from hotline.customers.models import Customer
     from hotline.demo.builder import demo_build
 
@@ -106,19 +108,19 @@ def main() -> None:
 
     with source.open("rb") as stream, audit_actor(manager):
         upload = UploadedFile(stream, name="customers.csv", size=source.stat().st_size)
-        job = imports.import_job_create(user=manager, upload=upload)
+        job = services.import_job_create(user=manager, upload=upload)
     source.unlink()
     assert {"name", "phone", "id_number", "region"} <= set(job.mapping), job.mapping
 
     with audit_actor(manager):
         started = time.perf_counter()
-        checked = imports.import_validate(job=job)
+        checked = services.import_validate(job=job)
         validate_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        committed = imports.import_commit(job=job)
+        committed = services.import_commit(job=job)
         commit_seconds = time.perf_counter() - started
     if checked.errors or committed.errors or committed.imported != args.rows:
-        print(imports.import_error_preview(job, limit=5), file=sys.stderr)
+        print(services.import_error_preview(job, limit=5), file=sys.stderr)
         raise SystemExit("the import did not go through")
     assert Customer.objects.count() == args.rows
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

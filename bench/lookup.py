@@ -1,4 +1,5 @@
-"""Customer lookup latency: phone, last 4 digits, ID number, Chinese name, address fragment.
+"""Customer lookup latency: phone, last 4 digits, ID number, Chinese name, address fragment,
+full address with city and district, landline without area code, part of a company name.
 
     python bench/lookup.py --customers 1000000 [--database URL] [--var-dir DIR] [--reuse]
 
@@ -23,7 +24,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-KINDS = ("phone", "phone_last4", "id_number", "name", "address")
+KINDS = (
+    "phone",
+    "phone_last4",
+    "id_number",
+    "name",
+    "address",
+    "full_address",
+    "landline",
+    "company_fragment",
+    "company_fragment_2",
+)
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -73,8 +84,25 @@ def main() -> None:
     sample_ids = [rng.randint(1, top) for _ in range(args.samples)]
     people = list(
         Customer.objects.filter(pk__in=sample_ids, kind="person").values_list(
-            "name", "id_number", "street", "building"
+            "name", "id_number", "street", "building", "address"
         )
+    )
+    # Companies are 3 % of the demo customers: sample them apart. Their names are two words
+    # and a kind ("恒通" "金科" "科技有限公司"): a fragment from the middle is the second word
+    # with what follows it.
+    companies = list(
+        Customer.objects.filter(kind="company", pk__gte=rng.randint(1, top))
+        .order_by("pk")
+        .values_list("name", flat=True)[: args.samples]
+    )
+    landlines = list(
+        CustomerPhone.objects.filter(customer_id__in=sample_ids, kind="home").values_list(
+            "number", flat=True
+        )
+    ) or list(
+        CustomerPhone.objects.filter(kind="home", customer_id__gte=rng.randint(1, top))
+        .order_by("customer_id")
+        .values_list("number", flat=True)[: args.samples]
     )
     phones = list(
         CustomerPhone.objects.filter(customer_id__in=sample_ids, is_primary=True).values_list(
@@ -87,6 +115,10 @@ def main() -> None:
         "id_number": [p[1] for p in people],
         "name": [p[0] for p in people],
         "address": [f"{p[2]} {p[3]}幢" for p in people],
+        "full_address": [p[4] for p in people],
+        "landline": [n[4:] for n in landlines],
+        "company_fragment": [n[2:6] for n in companies],
+        "company_fragment_2": [n[2:4] for n in companies],
     }
 
     def measure(username: str) -> tuple[dict, dict, dict]:

@@ -91,3 +91,9 @@ def login(client):
         return client
 
     return _login
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: their session-wide Playwright keeps an event loop running in the
+    main thread, where later tests' ``asyncio.run`` would refuse to start."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

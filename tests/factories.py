@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Iterable
 
 from hotline.accounts.models import Region, Role, Team, Technician, User
+from hotline.customers import services
 from hotline.customers.id_numbers import id_check_character
 from hotline.customers.models import Customer
 
@@ -50,16 +51,43 @@ def id_number(area: str = "320402", birth: str = "19900101", seq: int = 123) -> 
     return first17 + id_check_character(first17)
 
 
-def customer(region: Region, **fields) -> Customer:
+def _factory_actor() -> User:
+    """The superuser that test data is created by (every region, every permission)."""
+    actor = User.objects.filter(username="factory").first()
+    if actor is None:
+        actor = User.objects.create(username="factory", is_superuser=True, is_active=True)
+    return actor
+
+
+def customer(
+    region: Region,
+    *,
+    phones: Iterable[str | tuple[str, str]] = (),
+    by: User | None = None,
+    **fields,
+) -> Customer:
+    """A customer created the way every door creates one: through ``customer_create``.
+
+    ``phones`` are further numbers, as ``"0519…"`` or ``("0519…", "home")``.
+    """
     number = next(_counter)
-    defaults = {
+    data = {
         "name": f"客户{number}",
         "phone": f"139{number:08d}",
         "id_number": id_number(seq=number % 1000),
-        "address": f"常州市天宁区青洋路红梅新村{number}幢1单元101室",
+        **(
+            {}
+            if {"street", "compound", "building", "unit", "room"} & set(fields)
+            else {"address": f"常州市天宁区测试路{number}号"}
+        ),
+        **fields,
+        "region": region,
     }
-    defaults.update(fields)
-    return Customer.objects.create(region=region, **defaults)
+    extra = [(p, "") if isinstance(p, str) else p for p in phones]
+    if extra:
+        data["phones"] = [{"number": data["phone"]}] if data.get("phone") else []
+        data["phones"] += [{"number": n, "kind": k} for n, k in extra]
+    return services.customer_create(by=by or _factory_actor(), data=data)
 
 
 def technician(region: Region, **fields) -> Technician:

@@ -1,46 +1,56 @@
-"""The `hotline` console command, run as a user would run it."""
+"""The `hotline` console command, run as a user would run it (on this checkout's code)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+import json
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import hotline, run_python
 
 
-def hotline(*args: str, var_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "DJANGO_"))}
-    env["HOTLINE_VAR_DIR"] = str(var_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "hotline.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+def django(code: str, var_dir) -> str:
+    """Run ``code`` with Django set up against ``var_dir``'s database; return its output."""
+    result = run_python(
+        "-c",
+        "import django; django.setup()\n" + code,
+        DJANGO_SETTINGS_MODULE="hotline.settings",
+        HOTLINE_VAR_DIR=str(var_dir),
     )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 def test_demo_command_builds_then_refuses_to_overwrite_without_reset(tmp_path):
     first = hotline("demo", "--customers", "200", "--seed", "5", var_dir=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "200 customers" in first.stdout
+    counted = django(
+        "from hotline.customers.models import Customer; print(Customer.objects.count())", tmp_path
+    )
+    assert counted.strip() == "200"
     again = hotline("demo", "--customers", "200", "--seed", "5", var_dir=tmp_path)
     assert again.returncode == 2
     assert "--reset" in again.stderr
-    assert (tmp_path / "hotline.sqlite3").exists()
 
 
-def test_worker_runs_the_queue_and_exits_in_batch_mode(tmp_path):
+def test_worker_in_batch_mode_runs_every_queued_task_then_exits(tmp_path):
     assert hotline("manage", "migrate", "-v0", var_dir=tmp_path).returncode == 0
+    marker = tmp_path / "marker.txt"
+    django(
+        "from tests.worker_tasks import fail_loudly, write_marker\n"
+        f"write_marker.enqueue(path={str(marker)!r}, text='ran in the worker')\n"
+        "fail_loudly.enqueue()",
+        tmp_path,
+    )
+    assert not marker.exists()
     result = hotline("worker", "--batch", var_dir=tmp_path)
     assert result.returncode == 0, result.stderr
-
-
-def test_help_lists_the_commands(tmp_path):
-    result = hotline("--help", var_dir=tmp_path)
-    for command in ("run", "web", "worker", "demo", "manage"):
-        assert command in result.stdout
+    assert marker.read_text(encoding="utf-8") == "ran in the worker"
+    statuses = django(
+        "import json; from django_tasks_db.models import DBTaskResult\n"
+        "print(json.dumps(sorted(DBTaskResult.objects.values_list('task_path', 'status'))))",
+        tmp_path,
+    )
+    assert json.loads(statuses) == [
+        ["tests.worker_tasks.fail_loudly", "FAILED"],
+        ["tests.worker_tasks.write_marker", "SUCCESSFUL"],
+    ]

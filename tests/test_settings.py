@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+from datetime import UTC, datetime
+from functools import partial
 
 import polib
-import pytest
+from django.urls import reverse
 
-ROOT = Path(__file__).resolve().parent.parent
+from hotline.accounts.models import AuditEntry
+from tests import processes
+from tests.processes import ROOT
 
-
-def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "DJANGO_"))}
-    environment.update(env)
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        env=environment,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
+run_python = partial(processes.run_python, "-c")
 
 
 PRODUCTION = {
@@ -109,11 +98,16 @@ def test_every_chinese_message_is_translated():
     assert not po.fuzzy_entries()
 
 
-@pytest.mark.django_db
-def test_demo_language_and_time_zone_defaults(settings):
-    assert settings.LANGUAGE_CODE == "zh-hans"
-    assert settings.TIME_ZONE == "Asia/Shanghai"
-    assert settings.USE_TZ
+def test_times_show_in_shanghai_time_unless_the_user_chose_another_zone(world, manager, client):
+    AuditEntry.objects.create(
+        at=datetime(2026, 3, 1, 16, 30, tzinfo=UTC), action="system", object_repr="夜间任务"
+    )
+    client.force_login(manager)
+    url = reverse("accounts:audit") + "?action=system"
+    assert "2026-03-02 00:30:00" in client.get(url).content.decode()
+    manager.time_zone = "Europe/London"
+    manager.save(update_fields=["time_zone"])
+    assert "2026-03-01 16:30:00" in client.get(url).content.decode()
 
 
 def test_sessions_use_the_cache_only_when_it_is_shared(tmp_path):

@@ -1,8 +1,10 @@
-"""The ``hotline`` console command: run | web | worker | demo | boss-demo | manage."""
+"""The ``hotline`` console command: run | web | worker | switchboard | demo | boss-demo |
+manage."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -59,21 +61,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(host: str, port: int, workers: int = 1) -> int:
+def _serve(
+    host: str,
+    port: int,
+    workers: int = 1,
+    app: str = "hotline.asgi:application",
+    lifespan: str = "on",
+) -> int:
     import uvicorn
 
     uvicorn.run(
-        "hotline.asgi:application",
+        app,
         host=host,
         port=port,
         workers=workers,
         log_level="warning",
-        lifespan="off",
+        lifespan=lifespan,
     )
     return 0
 
 
 def cmd_web(args: argparse.Namespace) -> int:
+    # Several web processes without Redis: a push must go through the database relay so
+    # that it reaches the sockets of every process, not just the sender's.
+    os.environ["HOTLINE_WEB_WORKERS"] = str(args.workers)
     _setup_django()
     return _serve(args.host, args.port, args.workers)
 
@@ -82,25 +93,126 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import call_command
 
+    from hotline.customers.exports.services import export_jobs_sweep
+    from hotline.customers.imports.services import import_jobs_sweep
+    from hotline.scheduler.runner import SchedulerThread
+    from hotline.scheduler.services import worker_id
+
+    # Imports and exports whose worker died (kill -9, power loss) are failed, and the rows
+    # such an import wrote are removed.
+    import_jobs_sweep()
+    export_jobs_sweep()
+    if not args.batch:
+        SchedulerThread(schedule=not args.no_scheduler).start()
+
     call_command(
         "db_worker",
         batch=args.batch,
         interval=args.interval,
         reload=False,
         startup_delay=not args.batch,
+        verbosity=0,  # one line per task is noise; failures are logged by scheduler.apps
+        # Named like its heartbeat, so the reaper can tell a dead worker's running tasks.
+        worker_id=worker_id(),
     )
     return 0
 
 
-def cmd_boss_demo(args: argparse.Namespace) -> int:
-    """Serve the demo BOSS in its own process (the web process must not call itself)."""
+def cmd_switchboard(args: argparse.Namespace) -> int:
+    """The switchboard on its own (production): active while it holds the site's lock."""
+    import asyncio
+    import time
+
     _setup_django()
+    from hotline.routing.leadership import site_lock
+
+    lock = site_lock()
+    announced = False
+    while not lock.try_acquire():
+        if not announced:
+            print("switchboard: standby", flush=True)
+            announced = True
+        time.sleep(args.poll)
+    print("switchboard: active", flush=True)
+    try:
+        return asyncio.run(_run_switchboard(lock))
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        lock.release()
+
+
+async def _run_switchboard(lock) -> int:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from hotline.push.send import set_host_loop, shared_layer
+    from hotline.routing import runtime
+    from hotline.routing.bootstrap import build_switchboard
+    from hotline.routing.commands import serve_commands
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    if not shared_layer():
+        set_host_loop(None)  # pushes go through the relay table to the web process
+    service = await asyncio.get_running_loop().run_in_executor(None, build_switchboard)
+    await service.start()
+    runtime.set_current(service)
+    listener = asyncio.create_task(serve_commands(service)) if shared_layer() else None
+    code = 0
+    try:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
+            if not await loop.run_in_executor(None, lock.held):
+                print("switchboard: lost the lock, stopping", flush=True)
+                code = 3
+                break
+    finally:
+        if listener is not None:
+            listener.cancel()
+        runtime.set_current(None)
+        await service.stop()
+    return code
+
+
+def cmd_boss_demo(args: argparse.Namespace) -> int:
+    """Serve the demo BOSS in its own process on its own port, with its own URLs only.
+
+    The web process must not call itself, and the web port must not hand out the demo
+    BOSS's personal data: ``hotline.integrations.boss.asgi`` resolves the demo BOSS's
+    URLconf and nothing else.
+    """
+    _setup_django()
+    _prepare_var_dir()
     from django.conf import settings
 
     if not settings.BOSS["DEMO"]:
         print("hotline boss-demo: switched off (HOTLINE_DEMO_BOSS=0)", file=sys.stderr)
         return 2
-    return _serve(args.host, args.port, args.workers)
+    # No lifespan: the web process's companions (relay, scheduler) are not the demo BOSS's.
+    return _serve(
+        args.host,
+        args.port,
+        args.workers,
+        app="hotline.integrations.boss.asgi:application",
+        lifespan="off",
+    )
+
+
+def _die_with_parent() -> None:
+    """In a child: get SIGTERM when ``hotline run`` dies, even by SIGKILL (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _child(command: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(command, preexec_fn=_die_with_parent)
 
 
 def _start_demo_boss() -> subprocess.Popen | None:
@@ -114,7 +226,7 @@ def _start_demo_boss() -> subprocess.Popen | None:
     if not (settings.BOSS["DEMO"] and local and url.path.startswith("/demo-boss/")):
         return None
     command = [sys.executable, "-m", "hotline.cli", "boss-demo", "--port", str(url.port or 80)]
-    return subprocess.Popen([*command, "--host", url.hostname or "127.0.0.1"])
+    return _child([*command, "--host", url.hostname or "127.0.0.1"])
 
 
 def _stop(process: subprocess.Popen | None) -> None:
@@ -139,20 +251,26 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if not User.objects.exists():
         print(f"First start: loading demo data ({settings.HOTLINE_DEMO_CUSTOMERS} customers)…")
-        demo_build(customers=settings.HOTLINE_DEMO_CUSTOMERS, seed=2026, progress=True)
-    worker = subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"])
+        # Nobody else uses the database yet: short transactions, no pauses between them.
+        demo_build(customers=settings.HOTLINE_DEMO_CUSTOMERS, seed=2026, progress=True, alone=True)
+    from hotline.routing.demo import switchboard_demo_setup
+
+    switchboard_demo_setup()
+    worker = _child([sys.executable, "-m", "hotline.cli", "worker"])
     boss = _start_demo_boss()
     _print_logins(args.host, args.port)
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    # uvicorn handles SIGTERM itself, then re-raises it once it has shut down; this handler
+    # turns that into an exit that runs the ``finally`` below, so no child is left behind.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         return _serve(args.host, args.port)
     finally:
         _stop(boss)
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        _stop(worker)
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
@@ -181,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run background tasks from the database queue")
     worker.add_argument("--batch", action="store_true", help="run the queued tasks, then exit")
     worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+    worker.add_argument(
+        "--no-scheduler", action="store_true", help="do not enqueue periodic jobs from here"
+    )
     worker.set_defaults(func=cmd_worker)
 
     boss_demo = sub.add_parser("boss-demo", help="serve the demo BOSS (billing) HTTP API")
@@ -188,6 +309,10 @@ def build_parser() -> argparse.ArgumentParser:
     boss_demo.add_argument("--port", type=int, default=8001)
     boss_demo.add_argument("--workers", type=int, default=1)
     boss_demo.set_defaults(func=cmd_boss_demo)
+
+    board = sub.add_parser("switchboard", help="run the switchboard (one active per site)")
+    board.add_argument("--poll", type=float, default=1.0, help="standby: seconds between tries")
+    board.set_defaults(func=cmd_switchboard)
 
     demo = sub.add_parser("demo", help="build the deterministic demo data set")
     demo.add_argument("--customers", type=int, default=20000)

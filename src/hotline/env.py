@@ -50,3 +50,37 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def installation_secret(path: Path, nbytes: int = 24) -> str:
+    """A random secret made for this installation on first use and kept in ``path``.
+
+    Every process of the installation reads the same file, so the first one to start creates
+    it (written to a temporary file and linked into place: no process ever reads a half-written
+    secret, and when two start at once one link wins and both read its value).
+    """
+    import secrets
+
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        value = ""
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    if value:
+        return value
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(nbytes) + "\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process was first: use its secret
+        finally:
+            temporary.unlink()
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc}") from exc

@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from hotline.accounts import views as account_views
+from hotline.integrations.sms.views import open_link
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -23,7 +27,16 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("hotline.accounts.urls")),
     path("customers/", include("hotline.customers.urls")),
+    path("orders/", include("hotline.tickets.urls")),
+    path("desk/", include("hotline.routing.urls")),
+    path("knowledge/", include("hotline.knowledge.urls")),
     path("api/", include("hotline.integrations.api.urls")),
-    path("demo-boss/", include("hotline.integrations.boss.urls")),
+    path("s/<str:token>", open_link, name="sms_link"),
     path("admin/", admin.site.urls),
+    # Pages name their icon; this is for the browsers and tools that ask for the old name.
+    # (Lazy: in production the hashed file name is known only once collectstatic has run.)
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static, str)("hotline/favicon.svg"), permanent=True),
+    ),
 ]

@@ -6,8 +6,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from hotline.accounts.audit import audit_actor
 from hotline.accounts.models import AuditEntry, Role
+from hotline.audit.context import audit_actor
 from hotline.catalog.models import StatisticItem
 from tests import factories
 

@@ -10,23 +10,80 @@ from django.urls import reverse
 from hotline.accounts.models import Role
 from tests import factories
 
+KB = {"knowledge"}
 EXPECTED_MENU = {
-    Role.AGENT: {"customers"},
-    Role.TEAM_LEAD: {"customers", "import", "teams"},
-    Role.DISPATCHER: {"customers", "technicians"},
-    Role.TECHNICIAN: set(),
-    Role.KNOWLEDGE_EDITOR: set(),
-    Role.QA_INSPECTOR: {"customers"},
-    Role.MANAGER: {"customers", "import", "teams", "technicians", "audit"},
-    Role.ADMIN: {"customers", "import", "teams", "technicians", "audit", "admin"},
+    Role.AGENT: {"customers", "desk", "orders", "faults", *KB},
+    Role.TEAM_LEAD: {
+        "customers",
+        "import",
+        "teams",
+        "desk",
+        "team",
+        "traffic",
+        "receipts",
+        "dispatch",
+        "orders",
+        "faults",
+        "orderreports",
+        *KB,
+    },
+    Role.DISPATCHER: {"customers", "technicians", "dispatch", "orders", "faults", *KB},
+    Role.TECHNICIAN: {"myorders", "orders", *KB},
+    Role.KNOWLEDGE_EDITOR: {"kbdesk", "receipts", *KB},
+    Role.QA_INSPECTOR: {"customers", "orders", "faults", *KB},
+    Role.MANAGER: {
+        "customers",
+        "import",
+        "teams",
+        "technicians",
+        "audit",
+        "team",
+        "receipts",
+        "orders",
+        "faults",
+        "orderreports",
+        *KB,
+    },
+    Role.ADMIN: {
+        "customers",
+        "import",
+        "teams",
+        "technicians",
+        "audit",
+        "calendars",
+        "admin",
+        "myorders",
+        "dispatch",
+        "orders",
+        "faults",
+        "orderreports",
+        "desk",
+        "team",
+        "traffic",
+        "kbdesk",
+        "receipts",
+        *KB,
+    },
 }
 PAGES = {
     "customers": "customers:list",
     "import": "customers:import",
     "teams": "accounts:teams",
     "technicians": "accounts:technicians",
+    "calendars": "admin:calendars_businesscalendar_changelist",
     "audit": "accounts:audit",
     "admin": "admin:index",
+    "myorders": "tickets:my_orders",
+    "dispatch": "tickets:board",
+    "orders": "tickets:list",
+    "faults": "tickets:faults",
+    "orderreports": "tickets:reports",
+    "desk": "routing:desk",
+    "team": "routing:team",
+    "traffic": "routing:traffic",
+    "kbdesk": "knowledge:desk",
+    "knowledge": "knowledge:index",
+    "receipts": "knowledge:receipts",
 }
 
 
@@ -74,9 +131,9 @@ def test_team_lead_sees_own_team_members(world, client):
     factories.user(Role.AGENT, team=team, username="member1")
     Team.objects.create(name="溧阳组", region=world.d1)
     client.force_login(lead)
-    rows = client.get(reverse("accounts:teams")).context["team_rows"]
-    assert [r["team"].name for r in rows] == ["市区一组"]
-    assert [m.username for m in rows[0]["members"]] == ["member1"]
+    teams = list(client.get(reverse("accounts:teams")).context["page"])
+    assert [t.name for t in teams] == ["市区一组"]
+    assert [m.username for m in teams[0].member_list] == ["member1"]
 
 
 def test_dispatcher_sees_technicians_of_own_regions_with_masked_mobile(world, client):

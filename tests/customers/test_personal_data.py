@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.accounts.personal_data import mask_id_number, mask_phone
+from hotline.audit.masking import mask_id_number, mask_phone
 from hotline.customers.id_numbers import id_check_character, id_number_problem, is_valid_id_number
 from hotline.customers.phones import normalize_phone
 

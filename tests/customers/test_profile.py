@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from hotline.accounts.models import AuditEntry
-from hotline.customers import services
-from hotline.customers.models import Customer, CustomerMerge, CustomerPhone, ServiceAccount, Tag
+from hotline.customers import selectors, services
+from hotline.customers.models import Customer, CustomerMerge, ServiceAccount, Tag
 from tests import factories
 
 
@@ -16,16 +16,14 @@ from tests import factories
 def twins(world):
     """The same person entered twice: same ID number and phone, slightly different names."""
     first = factories.customer(world.s1a, name="张伟", phone="13912345678", address="")
-    CustomerPhone.objects.create(customer=first, number="13912345678", is_primary=True)
     second = factories.customer(
         world.s1a,
         name="张 伟",
         phone="13912345678",
+        phones=[("051988001234", "home")],
         id_number=first.id_number,
         address="红梅新村5幢",
     )
-    CustomerPhone.objects.create(customer=second, number="13912345678", is_primary=True)
-    CustomerPhone.objects.create(customer=second, number="051988001234", kind="home")
     ServiceAccount.objects.create(customer=second, number="5190000777")
     services.customer_note_add(customer=second, by=None, body="报修：无信号")
     vip = Tag.objects.create(name="VIP大客户")
@@ -62,7 +60,7 @@ def test_note_outside_scope_is_404(world, agent, client):
 
 def test_duplicates_are_detected_by_id_or_phone_and_similar_name(twins, team_lead):
     first, second = twins
-    assert services.customer_duplicates(customer=first, user=team_lead) == [second]
+    assert selectors.customer_duplicates(customer=first, user=team_lead) == [second]
 
 
 def test_merge_moves_everything_and_undo_restores_it(twins, team_lead):

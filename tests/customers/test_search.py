@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from hotline.accounts.models import Role
-from hotline.customers.models import CustomerPhone, Device, ServiceAccount
+from hotline.customers.models import Device, ServiceAccount
 from hotline.customers.selectors import customer_search
 from tests import factories
 
@@ -24,9 +24,8 @@ def people(world):
         unit="3",
         room="1203",
         address="常州市天宁区青洋路红梅新村12幢3单元1203室",
+        phones=[("051988005678", "home")],
     )
-    CustomerPhone.objects.create(customer=zhang, number="13912345678", is_primary=True)
-    CustomerPhone.objects.create(customer=zhang, number="051988005678", kind="home")
     account = ServiceAccount.objects.create(customer=zhang, number="5190000042")
     Device.objects.create(account=account, kind="card", serial="8320000000000042")
     Device.objects.create(account=account, kind="stb", serial="STB00000000042")
@@ -38,7 +37,6 @@ def people(world):
         building="12",
         compound="翠竹新村",
     )
-    CustomerPhone.objects.create(customer=zhang2, number="13700005678", is_primary=True)
     far = factories.customer(
         world.s2a,
         name="张伟",
@@ -47,7 +45,6 @@ def people(world):
         building="12",
         compound="红梅新村",
     )
-    CustomerPhone.objects.create(customer=far, number="13600005678", is_primary=True)
     return {"zhang": zhang, "zhang2": zhang2, "far": far}
 
 
@@ -150,9 +147,91 @@ def test_phone_search_never_returns_a_merged_away_customer(world, everywhere):
     lead = factories.user(Role.TEAM_LEAD, regions=[world.city])
     first = factories.customer(world.s1a, name="周敏", phone="13811112222")
     second = factories.customer(world.s1b, name="周敏", phone="13811112222")
-    for customer in (first, second):
-        CustomerPhone.objects.create(customer=customer, number="13811112222", is_primary=True)
     assert set(ids(everywhere, "13811112222")) == {first.pk, second.pk}
     customer_merge(survivor=first, duplicate=second, by=lead)
     assert ids(everywhere, "13811112222") == [first.pk]
     assert ids(everywhere, "2222") == [first.pk]
+
+
+# --- a full address, a landline without its area code, part of a company name ---------------
+
+
+def test_a_full_address_typed_with_city_and_district_finds_the_customer(people, everywhere):
+    for text in (
+        "常州市天宁区青洋路红梅新村12幢3单元1203室",
+        "江苏省常州市天宁区青洋路红梅新村12幢3单元1203室",
+        "常州市 天宁区 青洋路 红梅新村 12幢",
+        "天宁区青洋路红梅新村１２幢３单元１２０３室",  # full-width digits
+    ):
+        assert people["zhang"].pk in ids(everywhere, text), text
+    assert ids(everywhere, "常州市天宁区青洋路红梅新村12幢3单元1203室") == [people["zhang"].pk]
+
+
+def test_a_landline_without_its_area_code_finds_the_customer(people, everywhere, agent):
+    assert ids(everywhere, "88005678") == [people["zhang"].pk]
+    assert ids(everywhere, "8800-5678") == [people["zhang"].pk]
+    result = customer_search(user=everywhere, query="88005678")
+    assert result.matched[people["zhang"].pk] == "landline"
+    assert ids(everywhere, "88009999") == []
+    assert ids(agent, "88005678") == [people["zhang"].pk]  # in scope
+
+
+@pytest.fixture
+def companies(world):
+    return {
+        "hengtong": factories.customer(world.s1a, name="恒通金科科技有限公司", kind="company"),
+        "far": factories.customer(world.s2a, name="龙城金科电子有限公司", kind="company"),
+        "person": factories.customer(world.s1a, name="金科"),
+    }
+
+
+def test_a_fragment_from_the_middle_of_a_company_name_finds_it(companies, everywhere, agent):
+    assert set(ids(everywhere, "金科科技")) == {companies["hengtong"].pk}
+    assert set(ids(everywhere, "有限公司")) == {companies["hengtong"].pk, companies["far"].pk}
+    result = customer_search(user=everywhere, query="金科电子")
+    assert result.matched == {companies["far"].pk: "name_fragment"}
+    assert ids(agent, "金科电子") == []  # another district
+
+
+def test_a_two_character_fragment_is_looked_for_when_nothing_better_matched(companies, everywhere):
+    # "金科" is a person's whole name: that exact match is what the agent gets.
+    assert ids(everywhere, "金科") == [companies["person"].pk]
+    assert set(ids(everywhere, "通金")) == {companies["hengtong"].pk}
+
+
+def test_a_renamed_or_deleted_company_leaves_the_fragment_index(companies, everywhere):
+    from hotline.customers.services import customer_update
+
+    lead = factories.user(Role.TEAM_LEAD, regions=[companies["hengtong"].region.parent])
+    customer_update(customer=companies["hengtong"], by=lead, data={"name": "恒通网络有限公司"})
+    assert ids(everywhere, "金科科技") == []
+    assert ids(everywhere, "通网络") == [companies["hengtong"].pk]
+    customer_update(customer=companies["hengtong"], by=lead, data={"kind": "person"})
+    assert ids(everywhere, "通网络") == []
+
+
+def test_the_fragment_index_comes_back_after_a_migration_rebuilt_the_table(companies, everywhere):
+    """SQLite drops a table's triggers with the table (Django rebuilds tables to alter them):
+    after every migrate the index is checked, restored and refilled."""
+    from django.db import connection
+
+    from hotline.customers.name_index import company_name_index_ensure, ensure_after_migrate
+
+    assert company_name_index_ensure(connection) is False  # all there
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER customer_company_name_insert")
+        cursor.execute("DELETE FROM customer_company_name")
+    ensure_after_migrate(using="default")
+    assert set(ids(everywhere, "有限公司")) == {companies["hengtong"].pk, companies["far"].pk}
+    later = factories.customer(companies["far"].region, name="天宁网络有限公司", kind="company")
+    assert ids(everywhere, "宁网络") == [later.pk]
+
+
+def test_a_persons_name_found_exactly_is_not_also_looked_for_in_company_names(
+    companies, everywhere, world
+):
+    person = factories.customer(world.s1a, name="通金科")
+    assert ids(everywhere, "通金科") == [person.pk]  # three characters: a person's name
+    assert ids(everywhere, "通金科科") == [companies["hengtong"].pk]  # four: part of a name

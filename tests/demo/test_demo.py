@@ -119,3 +119,81 @@ def test_bulk_load_leaves_every_index_and_foreign_key_as_the_migrations_made_the
     before = _schema(list(TABLES))
     demo_build(customers=50, seed=4)
     assert _schema(list(TABLES)) == before
+
+
+def _spy_on_the_load(monkeypatch, after_beat=None) -> list[tuple[int, int, int]]:
+    """Record (customers done, customers anyone can see, customers written) at each of the
+    load's short transactions; ``after_beat(n)`` may interrupt it."""
+    from hotline import pacing
+    from hotline.demo import builder
+
+    seen: list[tuple[int, int, int]] = []
+    real = builder.insert_paced
+
+    def spy(batches, count, progress, *, heartbeat, **kwargs):
+        def beat(done: int) -> None:
+            heartbeat(done)
+            seen.append((done, Customer.objects.count(), Customer.all_objects.count()))
+            if after_beat:
+                after_beat(len(seen))
+
+        pacer = pacing.WritePacer(rows=20, high=20, gap=(0.0, 0.0))
+        return real(batches, count, progress, heartbeat=beat, pacer=pacer)
+
+    monkeypatch.setattr(builder, "insert_paced", spy)
+    return seen
+
+
+@pytest.mark.django_db
+def test_sqlite_demo_load_writes_in_short_transactions_and_shows_customers_only_when_done(
+    monkeypatch,
+):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL loads the demo in one transaction")
+    seen = _spy_on_the_load(monkeypatch)
+    demo_build(customers=200, seed=5)
+    assert len(seen) >= 5
+    assert all(visible == 0 for _done, visible, _written in seen)
+    assert [written for _done, _visible, written in seen] == [done for done, _v, _w in seen]
+    assert Customer.objects.count() == 200
+
+
+@pytest.mark.django_db
+def test_an_interrupted_demo_load_leaves_no_customer(monkeypatch):
+    from django.db import connection
+
+    from hotline.customers.models import ImportJob
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL loads the demo in one transaction")
+
+    def interrupt(beats: int) -> None:
+        if beats == 3:
+            raise KeyboardInterrupt
+
+    _spy_on_the_load(monkeypatch, interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        demo_build(customers=200, seed=5)
+    assert Customer.all_objects.count() == 0
+    job = ImportJob.objects.get()
+    assert (job.status, job.rows_hidden) == (ImportJob.Status.FAILED, False)
+
+
+@pytest.mark.django_db
+def test_sqlite_reset_removes_the_old_customers_with_all_their_rows(monkeypatch):
+    from django.db import connection
+
+    from hotline.customers.models import CustomerPhone, Payment, ServiceAccount, Subscription
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL loads the demo in one transaction")
+    demo_build(customers=120, seed=5)
+    first = digest()
+    demo_build(customers=120, seed=5, reset=True)
+    assert digest() == first
+    assert CustomerPhone.all_objects.filter(customer__isnull=True).count() == 0
+    assert ServiceAccount.all_objects.count() == 120
+    assert Subscription.objects.filter(account__customer__isnull=True).count() == 0
+    assert Payment.objects.count() >= 0

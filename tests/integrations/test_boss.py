@@ -1,8 +1,9 @@
 """BOSS: the HTTP adapter against the demo BOSS and against small real HTTP servers.
 
-The demo BOSS is served by pytest-django's ``live_server``; slow, failing and differently
-named BOSSes are tiny stdlib ``http.server`` threads on the loopback. Clocks and sleeps are
-injected: no test waits for time to pass.
+The demo BOSS is served by pytest-django's ``live_server`` (with a test URLconf holding the
+web application and the demo BOSS, which are two processes in an installation); slow,
+failing and differently named BOSSes are tiny stdlib ``http.server`` threads on the
+loopback. Clocks and sleeps are injected: no test waits for time to pass.
 """
 
 from __future__ import annotations
@@ -211,7 +212,11 @@ def demo_boss_settings(live_server, **overrides) -> dict:
 
 # --- the adapter against the demo BOSS (real HTTP) ------------------------------------------
 
-live = pytest.mark.django_db(transaction=True)
+
+def live(test):  # type: ignore[no-untyped-def]
+    """A test against the demo BOSS served by ``live_server``."""
+    test = pytest.mark.urls("tests.integrations.web_and_demo_boss_urls")(test)
+    return pytest.mark.django_db(transaction=True)(test)
 
 
 @live
@@ -325,6 +330,7 @@ def test_fault_notice_is_accepted_once_per_idempotency_key(world, live_server):
     assert other.notice_id != first.notice_id
 
 
+@pytest.mark.urls("hotline.integrations.boss.urls")
 def test_demo_boss_requires_the_configured_credentials(client):
     with override_settings(BOSS={**settings.BOSS, "USERNAME": USERNAME, "PASSWORD": PASSWORD}):
         response = client.get(f"{DEMO_PATH}/accounts/5190000001")
@@ -332,6 +338,7 @@ def test_demo_boss_requires_the_configured_credentials(client):
     assert response["WWW-Authenticate"].startswith("Basic")
 
 
+@pytest.mark.urls("hotline.integrations.boss.urls")
 def test_demo_boss_answers_nothing_when_switched_off(client):
     import base64
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 TTL = 60
+ACL_GROUP = "acl"
+ACL_EVENT = "acl.changed"
 _VERSION_KEY = "hotline:acl:version"
 
 
@@ -27,11 +30,29 @@ def acl_version() -> int:
     return int(version)
 
 
-def acl_bump(*args: Any, **kwargs: Any) -> None:
+def acl_bump_local() -> None:
+    """Move this cache to a new version: every cached answer is recomputed on next use."""
     try:
         cache.incr(_VERSION_KEY)
     except ValueError:
         cache.set(_VERSION_KEY, 2, None)
+
+
+def _bump_and_announce() -> None:
+    from hotline.push.send import push_send
+
+    acl_bump_local()
+    # Open WebSockets re-check their user (and, in the embedded set-up, the web process
+    # bumps its own per-process cache when the relay brings this push).
+    push_send(ACL_GROUP, ACL_EVENT, {})
+
+
+def acl_bump(*args: Any, **kwargs: Any) -> None:
+    """Bump the version now (this transaction reads its own change) and again once the
+    change has committed: a request served in between may have cached the old answer under
+    the first new version; the second makes every process recompute."""
+    acl_bump_local()
+    transaction.on_commit(_bump_and_announce)
 
 
 def acl_key(user: Any, what: str) -> str:
@@ -57,3 +78,14 @@ def connect() -> None:
         Group.permissions.through,
     ):
         m2m_changed.connect(acl_bump, sender=through, dispatch_uid=f"acl_m2m_{through.__name__}")
+    post_save.connect(_user_saved, sender=User, dispatch_uid="acl_user_saved")
+
+
+def _user_saved(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
+    # A login only touches last_login; anything else may change what the user may do.
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    from hotline.push.send import push_send
+
+    user_id = instance.pk
+    transaction.on_commit(lambda: push_send(f"user.{user_id}", ACL_EVENT, {}))

@@ -10,8 +10,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People, roles and regions")
 
     def ready(self) -> None:
-        from hotline.accounts import acl_cache, audit, roles, signals  # noqa: F401  (receivers)
+        from hotline.accounts import acl_cache, roles, signals  # noqa: F401  (receivers)
+        from hotline.accounts.menu import register_accounts_menu
+        from hotline.audit import record as audit
 
+        roles.register_accounts_permissions()
+        register_accounts_menu()
         roles.connect()
         audit.connect()
         acl_cache.connect()

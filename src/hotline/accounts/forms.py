@@ -9,6 +9,18 @@ from hotline.accounts.models import AuditEntry, User
 
 
 class AuditFilterForm(forms.Form):
+    SIGN_INS = "sign_in"
+    EVERYTHING = "all"
+
+    category = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            ("", _("Changes and reads")),
+            (SIGN_INS, _("Sign-ins and sign-outs")),
+            (EVERYTHING, _("Everything")),
+        ],
+    )
     actor = forms.CharField(label=_("Actor"), required=False, max_length=150)
     action = forms.ChoiceField(
         label=_("Action"),
@@ -26,9 +38,9 @@ class AuditFilterForm(forms.Form):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, models: list[str] | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, models: list[tuple[str, str]] | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [("", _("All types")), *((m, m) for m in models or [])]
+        self.fields["model"].choices = [("", _("All types")), *(models or [])]
 
     def clean(self):  # type: ignore[no-untyped-def]
         cleaned = super().clean()

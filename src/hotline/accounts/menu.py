@@ -31,53 +31,66 @@ class MenuEntry:
         return reverse(self.url_name)
 
 
-MENU: tuple[MenuEntry, ...] = (
-    MenuEntry(
-        "customers",
-        _("Customers"),
-        "customers:list",
-        "customers.view_customer",
-        description=_(
-            "Find a customer by phone or its last digits, ID-card, name, account or address."
+_MENU: list[tuple[int, MenuEntry]] = []
+
+
+def register_menu(entry: MenuEntry, *, order: int = 500) -> None:
+    """Add ``entry`` to the main menu (called from each app's ``AppConfig.ready``).
+
+    ``order`` places it: lower comes first. Registering the same key again replaces it, so
+    a reloaded app does not add a second entry.
+    """
+    _MENU[:] = [(o, e) for o, e in _MENU if e.key != entry.key]
+    _MENU.append((order, entry))
+    _MENU.sort(key=lambda pair: pair[0])
+
+
+def menu_entries() -> list[MenuEntry]:
+    return [entry for _order, entry in _MENU]
+
+
+def register_accounts_menu() -> None:
+    register_menu(
+        MenuEntry(
+            "teams",
+            _("Teams"),
+            "accounts:teams",
+            "accounts.view_team",
+            description=_("Agent teams, their leads and members."),
         ),
-    ),
-    MenuEntry(
-        "import",
-        _("Import customers"),
-        "customers:import",
-        "customers.import_customer",
-        description=_("Load customers from a CSV or Excel file, checked row by row."),
-    ),
-    MenuEntry(
-        "teams",
-        _("Teams"),
-        "accounts:teams",
-        "accounts.view_team",
-        description=_("Agent teams, their leads and members."),
-    ),
-    MenuEntry(
-        "technicians",
-        _("Technicians"),
-        "accounts:technicians",
-        "accounts.view_technician",
-        description=_("Field technicians of your regions."),
-    ),
-    MenuEntry(
-        "audit",
-        _("Audit log"),
-        "accounts:audit",
-        "accounts.view_auditentry",
-        description=_("Who changed what, and who viewed unmasked personal data."),
-    ),
-    MenuEntry(
-        "admin",
-        _("Administration"),
-        "admin:index",
-        staff_only=True,
-        description=_("Users, roles, teams, regions, technicians and statistic items."),
-    ),
-)
+        order=300,
+    )
+    register_menu(
+        MenuEntry(
+            "technicians",
+            _("Technicians"),
+            "accounts:technicians",
+            "accounts.view_technician",
+            description=_("Field technicians of your regions."),
+        ),
+        order=310,
+    )
+    register_menu(
+        MenuEntry(
+            "audit",
+            _("Audit log"),
+            "accounts:audit",
+            "accounts.view_auditentry",
+            description=_("Who changed what, and who viewed unmasked personal data."),
+        ),
+        order=900,
+    )
+    register_menu(
+        MenuEntry(
+            "admin",
+            _("Administration"),
+            "admin:index",
+            staff_only=True,
+            description=_("Users, roles, teams, regions, technicians and statistic items."),
+        ),
+        order=1000,
+    )
 
 
 def menu_for(user: Any) -> list[MenuEntry]:
-    return [entry for entry in MENU if entry.allowed(user)]
+    return [entry for entry in menu_entries() if entry.allowed(user)]

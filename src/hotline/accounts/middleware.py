@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import timezone, translation
 
-from hotline.accounts.audit import actor_for, audit_actor
 from hotline.accounts.net import client_ip
+from hotline.audit.context import actor_for, audit_actor
 
 
 class UserTimezoneMiddleware:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from hotline.accounts.audit import AuditedModel
+from hotline.audit.record import AuditedModel
 
 
 class BilingualLabel(models.Model):
@@ -289,7 +289,9 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["model", "object_id"], name="audit_object_idx")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"
+        at = timezone.localtime(self.at) if timezone.is_aware(self.at) else self.at
+        action = self.get_action_display()
+        return f"{at:%Y-%m-%d %H:%M:%S} {self.actor_name} {action} {self.object_repr}"
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:

@@ -6,6 +6,7 @@ Roles are rows that admins may edit; this module only creates the missing ones a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,61 +19,20 @@ class RoleDefault:
     code: str
     label_zh: str
     label_en: str
-    permissions: tuple[str, ...] = ()
     all_regions: bool = False
     admin_site: bool = False
     all_permissions: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-VIEW_CUSTOMERS = "customers.view_customer"
-UNMASK = "customers.unmask_personal_data"
-MERGE = "customers.merge_customer"
-
 DEFAULT_ROLES: tuple[RoleDefault, ...] = (
-    RoleDefault("agent", "座席", "Agent", (VIEW_CUSTOMERS, "catalog.view_statisticitem")),
-    RoleDefault(
-        "team_lead",
-        "班长",
-        "Team lead",
-        (
-            VIEW_CUSTOMERS,
-            UNMASK,
-            MERGE,
-            "customers.import_customer",
-            "customers.export_customer",
-            "accounts.view_team",
-            "accounts.view_user",
-        ),
-    ),
-    RoleDefault(
-        "dispatcher",
-        "派单员",
-        "Dispatcher",
-        (VIEW_CUSTOMERS, UNMASK, "accounts.view_technician"),
-    ),
-    RoleDefault("technician", "维修员", "Field technician", ()),
-    RoleDefault(
-        "knowledge_editor", "知识编辑", "Knowledge editor", ("catalog.view_statisticitem",)
-    ),
-    RoleDefault("qa_inspector", "质检员", "QA inspector", (VIEW_CUSTOMERS,), all_regions=True),
-    RoleDefault(
-        "manager",
-        "经理",
-        "Manager",
-        (
-            VIEW_CUSTOMERS,
-            MERGE,
-            "customers.import_customer",
-            "customers.export_customer",
-            "accounts.view_team",
-            "accounts.view_user",
-            "accounts.view_technician",
-            "accounts.view_auditentry",
-            "catalog.view_statisticitem",
-        ),
-        all_regions=True,
-    ),
+    RoleDefault("agent", "座席", "Agent"),
+    RoleDefault("team_lead", "班长", "Team lead"),
+    RoleDefault("dispatcher", "派单员", "Dispatcher"),
+    RoleDefault("technician", "维修员", "Field technician"),
+    RoleDefault("knowledge_editor", "知识编辑", "Knowledge editor"),
+    RoleDefault("qa_inspector", "质检员", "QA inspector", all_regions=True),
+    RoleDefault("manager", "经理", "Manager", all_regions=True),
     RoleDefault(
         "admin",
         "系统管理员",
@@ -82,6 +42,39 @@ DEFAULT_ROLES: tuple[RoleDefault, ...] = (
         all_permissions=True,
     ),
 )
+
+# role code -> permissions ("app_label.codename") that each app hands that role by default.
+_APP_DEFAULTS: dict[str, dict[str, set[str]]] = {}
+
+
+def register_role_permissions(app_label: str, grants: dict[str, Iterable[str]]) -> None:
+    """Declare the default permissions ``app_label`` gives each built-in role.
+
+    Called from each app's ``AppConfig.ready``, so a new app never edits ``accounts/``.
+    The grants reach a role once (see ``ensure_default_roles``).
+    """
+    _APP_DEFAULTS[app_label] = {role: set(perms) for role, perms in grants.items()}
+
+
+def default_permissions(role_code: str) -> set[str]:
+    return {perm for grants in _APP_DEFAULTS.values() for perm in grants.get(role_code, ())}
+
+
+def register_accounts_permissions() -> None:
+    register_role_permissions(
+        "accounts",
+        {
+            "team_lead": ["accounts.view_team", "accounts.view_user"],
+            "dispatcher": ["accounts.view_technician"],
+            "manager": [
+                "accounts.view_team",
+                "accounts.view_user",
+                "accounts.view_technician",
+                "accounts.view_auditentry",
+            ],
+        },
+    )
+
 
 ROLE_NAMES = {
     "agent": _("Agent"),
@@ -104,8 +97,8 @@ def ensure_default_roles() -> int:
     """
     from django.contrib.auth.models import Permission
 
-    from hotline.accounts.audit import audit_actor
     from hotline.accounts.models import Role
+    from hotline.audit.context import audit_actor
 
     created = 0
     all_permissions = {
@@ -126,7 +119,11 @@ def ensure_default_roles() -> int:
                 },
             )
             created += was_created
-            wanted = set(all_permissions) if default.all_permissions else set(default.permissions)
+            wanted = (
+                set(all_permissions)
+                if default.all_permissions
+                else default_permissions(default.code)
+            )
             new = sorted((wanted & set(all_permissions)) - set(role.granted_defaults))
             if not new:
                 continue

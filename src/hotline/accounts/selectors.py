@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from hotline.accounts.models import AuditEntry, Team, Technician, User
@@ -14,16 +14,20 @@ from hotline.accounts.scope import regions_in_scope
 
 
 def team_list(*, user: User) -> QuerySet[Team]:
-    teams = Team.objects.select_related("lead", "region").order_by("name")
+    """Teams ``user`` may see, each with its members (and their roles) in one more query."""
+    members = Prefetch(
+        "members",
+        queryset=User.objects.select_related("role").order_by("username"),
+        to_attr="member_list",
+    )
+    teams = Team.objects.select_related("lead", "region").prefetch_related(members)
     scope = regions_in_scope(user)
-    if scope is None:
-        return teams
-    # A team lead sees the teams they lead or belong to; others see teams of their regions.
-    return teams.filter(Q(lead=user) | Q(members=user) | Q(region_id__in=sorted(scope))).distinct()
-
-
-def team_members(*, team: Team) -> QuerySet[User]:
-    return team.members.select_related("role").order_by("username")
+    if scope is not None:
+        # A team lead sees the teams they lead or belong to; others see teams of their regions.
+        teams = teams.filter(
+            Q(lead=user) | Q(members=user) | Q(region_id__in=sorted(scope))
+        ).distinct()
+    return teams.order_by("name")
 
 
 def technician_list(*, user: User) -> QuerySet[Technician]:
@@ -40,6 +44,7 @@ def technician_list(*, user: User) -> QuerySet[Technician]:
 
 def audit_entry_list(
     *,
+    category: str = "",
     actor: str = "",
     action: str = "",
     model: str = "",
@@ -47,7 +52,19 @@ def audit_entry_list(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> QuerySet[AuditEntry]:
+    """Entries matching the filters, newest first.
+
+    ``category``: "" is changes and reads (sign-ins, which would flood the list, are left
+    out), "sign_in" is only sign-ins, sign-outs and failed sign-ins, "all" is everything. A
+    chosen ``action`` overrides the category.
+    """
+    from hotline.accounts.audit_display import SIGN_IN_ACTIONS
+
     entries = AuditEntry.objects.all()
+    if not action and category == "sign_in":
+        entries = entries.filter(action__in=SIGN_IN_ACTIONS)
+    elif not action and category != "all":
+        entries = entries.exclude(action__in=SIGN_IN_ACTIONS)
     if actor:
         entries = entries.filter(actor_name=actor)
     if action:

@@ -7,8 +7,9 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from hotline.accounts.audit import actor_for, audit_record
 from hotline.accounts.net import client_ip
+from hotline.audit.context import actor_for
+from hotline.audit.record import audit_record
 
 
 @receiver(user_logged_in, dispatch_uid="hotline_audit_login")

@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from hotline.accounts import selectors
+from hotline.accounts.audit_display import audit_model_choices
 from hotline.accounts.forms import AuditFilterForm, ProfileForm
 from hotline.accounts.menu import menu_for
-from hotline.accounts.personal_data import can_unmask
+from hotline.audit.personal_data import can_unmask
 from hotline.pagination import CountlessPaginator
 
 
@@ -44,11 +45,9 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @permission_required("accounts.view_team", raise_exception=True)
 def teams(request: HttpRequest) -> HttpResponse:
-    team_rows = [
-        {"team": team, "members": list(selectors.team_members(team=team))}
-        for team in selectors.team_list(user=request.user)
-    ]
-    return render(request, "accounts/teams.html", {"team_rows": team_rows})
+    paginator = Paginator(selectors.team_list(user=request.user), settings.HOTLINE_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "accounts/teams.html", {"page": page})
 
 
 @permission_required("accounts.view_technician", raise_exception=True)
@@ -64,7 +63,9 @@ def technicians(request: HttpRequest) -> HttpResponse:
 
 @permission_required("accounts.view_auditentry", raise_exception=True)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None, models=selectors.audit_models())
+    form = AuditFilterForm(
+        request.GET or None, models=audit_model_choices(selectors.audit_models())
+    )
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     entries = selectors.audit_entry_list(**{k: v for k, v in filters.items() if v})
     paginator = CountlessPaginator(entries, settings.HOTLINE_PAGE_SIZE)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hotline.accounts.audit import AuditedModel
 from hotline.accounts.models import BilingualLabel
+from hotline.audit.record import AuditedModel
 
 
 class StatisticItemQuerySet(models.QuerySet):

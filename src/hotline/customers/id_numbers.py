@@ -1,18 +1,32 @@
-"""Resident ID-card numbers (GB 11643-1999): 17 digits and an ISO 7064 MOD 11-2 check character."""
+"""Resident ID-card numbers (GB 11643-1999): 17 digits and an ISO 7064 MOD 11-2 check character.
+
+Digits are ASCII 0–9 only: ``str.isdigit()`` also accepts ``²`` and other characters that
+``int()`` cannot read, so the checks below never use it.
+"""
 
 from __future__ import annotations
 
 import datetime
+import operator
+import re
+
+from hotline.customers.phones import ascii_digits
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
+_FIRST17 = re.compile(r"[0-9]{17}")
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def id_check_character(first17: str) -> str:
-    if len(first17) != 17 or not first17.isdigit():
-        raise ValueError("expected 17 digits")
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK[total % 11]
+    if not _FIRST17.fullmatch(first17 or ""):
+        raise ValueError("expected 17 ASCII digits")
+    return _CHECK[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
+
+
+def id_number_normalize(value: str) -> str:
+    """Full-width digits and ``ｘ`` to ASCII, spaces dropped, ``x`` upper-cased."""
+    return "".join(ascii_digits(value or "").split()).upper()
 
 
 def id_number_problem(value: str) -> str | None:
@@ -20,7 +34,7 @@ def id_number_problem(value: str) -> str | None:
     value = (value or "").strip().upper()
     if len(value) != 18:
         return "length"
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if not _SHAPE.fullmatch(value):
         return "characters"
     try:
         datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

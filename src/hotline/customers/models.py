@@ -4,21 +4,66 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from hotline.accounts.audit import AuditedModel
 from hotline.accounts.models import Region
 from hotline.accounts.scope import RegionScopedQuerySet
-from hotline.customers.id_numbers import id_number_problem
+from hotline.audit.record import AuditedModel
+from hotline.customers import fields
 from hotline.customers.phones import normalize_phone
 
 
 class CustomerQuerySet(RegionScopedQuerySet):
     region_field = "region"
+
+
+def hidden_import_jobs() -> models.QuerySet:
+    """Import jobs whose rows nobody may see yet (commit under way) or any more (being removed).
+
+    A tiny set, empty most of the time: see ``ImportJob.rows_hidden``.
+    """
+    return ImportJob.objects.filter(rows_hidden=True).values("pk")
+
+
+class HidesPendingImports(models.Manager):
+    """The default manager of every model the importer writes: rows of an import that is not
+    finished are invisible to pages, search, export, API and checks alike.
+
+    ``exclude`` on a nullable column keeps rows whose ``import_job`` is NULL (Django adds the
+    ``IS NOT NULL`` that SQL's three-valued ``NOT IN`` would otherwise need).
+    """
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().exclude(import_job__in=hidden_import_jobs())
+
+
+class CustomerManager(HidesPendingImports.from_queryset(CustomerQuerySet)):  # type: ignore[misc]
+    pass
+
+
+def _import_job_field() -> models.ForeignKey:
+    """Which import wrote the row (NULL for rows made any other way); indexed only where set."""
+    return models.ForeignKey(
+        "ImportJob",
+        verbose_name=_("import"),
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+
+def _import_job_index(prefix: str) -> models.Index:
+    return models.Index(
+        fields=["import_job"],
+        name=f"{prefix}_import_job_idx",
+        condition=models.Q(import_job__isnull=False),
+    )
 
 
 class Customer(AuditedModel):
@@ -27,19 +72,25 @@ class Customer(AuditedModel):
         COMPANY = "company", _("Company")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PERSON)
-    name = models.CharField(_("name"), max_length=100, db_index=True)
-    id_number = models.CharField(_("ID-card number"), max_length=18, blank=True, db_index=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    name = models.CharField(_("name"), max_length=fields.NAME.max_length, db_index=True)
+    id_number = models.CharField(
+        _("ID-card number"), max_length=fields.ID_NUMBER.max_length, blank=True, db_index=True
+    )
+    phone = models.CharField(
+        _("phone"), max_length=fields.PHONE.max_length, blank=True, db_index=True
+    )
     region = models.ForeignKey(
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
     )
-    district = models.CharField(_("district"), max_length=50, blank=True)
-    street = models.CharField(_("street"), max_length=100, blank=True)
-    compound = models.CharField(_("residential compound"), max_length=100, blank=True)
-    building = models.CharField(_("building"), max_length=20, blank=True)
-    unit = models.CharField(_("unit"), max_length=20, blank=True)
-    room = models.CharField(_("room"), max_length=20, blank=True)
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    district = models.CharField(_("district"), max_length=fields.DISTRICT.max_length, blank=True)
+    street = models.CharField(_("street"), max_length=fields.STREET.max_length, blank=True)
+    compound = models.CharField(
+        _("residential compound"), max_length=fields.COMPOUND.max_length, blank=True
+    )
+    building = models.CharField(_("building"), max_length=fields.BUILDING.max_length, blank=True)
+    unit = models.CharField(_("unit"), max_length=fields.UNIT.max_length, blank=True)
+    room = models.CharField(_("room"), max_length=fields.ROOM.max_length, blank=True)
+    address = models.CharField(_("address"), max_length=fields.ADDRESS.max_length, blank=True)
     vip_level = models.PositiveSmallIntegerField(_("VIP level"), default=0)
     tags = models.ManyToManyField(
         "Tag", verbose_name=_("tags"), blank=True, related_name="customers"
@@ -55,11 +106,15 @@ class Customer(AuditedModel):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    import_job = _import_job_field()
 
-    personal_fields: ClassVar[tuple[str, ...]] = ("id_number", "phone")
-    audit_masked: ClassVar[set[str]] = {"id_number", "phone"}
+    personal_fields: ClassVar[tuple[str, ...]] = fields.PERSONAL
+    audit_masked: ClassVar[set[str]] = set(fields.PERSONAL)
+    audit_exclude: ClassVar[set[str]] = {"import_job"}
 
-    objects = CustomerQuerySet.as_manager()
+    objects = CustomerManager()
+    # Every row, including those of unfinished imports: for the importer's own clean-up.
+    all_objects = CustomerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("customer")
@@ -74,24 +129,17 @@ class Customer(AuditedModel):
         indexes = [
             models.Index(fields=["street", "building"], name="customer_street_bldg_idx"),
             models.Index(fields=["compound", "building"], name="customer_compound_bldg_idx"),
+            _import_job_index("customer"),
         ]
 
     def __str__(self) -> str:
         return self.name
 
     def clean(self) -> None:
-        self.phone = normalize_phone(self.phone)
-        if self.id_number:
-            self.id_number = self.id_number.strip().upper()
-            problem = id_number_problem(self.id_number)
-            if problem:
-                messages = {
-                    "length": _("An ID-card number has 18 characters."),
-                    "characters": _("An ID-card number is 17 digits followed by a digit or X."),
-                    "birth_date": _("The birth date inside the ID-card number is not a real date."),
-                    "check_digit": _("The check digit of the ID-card number is wrong."),
-                }
-                raise ValidationError({"id_number": messages[problem]})
+        """The field schema's normalisation and checks (``customers.fields``), all at once."""
+        values = fields.clean_values({name: getattr(self, name) for name in fields.WRITABLE})
+        for name, value in values.items():
+            setattr(self, name, value)
 
 
 class Tag(AuditedModel):
@@ -124,22 +172,33 @@ class CustomerPhone(AuditedModel):
     # The last four digits, indexed: agents often only hear or see those.
     last4 = models.CharField(_("last four digits"), max_length=4, editable=False)
     is_primary = models.BooleanField(_("primary"), default=False)
+    import_job = _import_job_field()
 
     audit_masked: ClassVar[set[str]] = {"number", "last4"}
+    audit_exclude: ClassVar[set[str]] = {"import_job"}
     personal_fields: ClassVar[tuple[str, ...]] = ("number",)
+
+    objects = HidesPendingImports()
+    all_objects = models.Manager()
 
     class Meta:
         verbose_name = _("phone number")
         verbose_name_plural = _("phone numbers")
         ordering = ["-is_primary", "id"]
-        # Covers "last four digits" lookups without touching the customers table.
+        # Cover phone and "last four digits" lookups without touching the customers table;
+        # ``import_job`` is in them so that hiding unfinished imports needs no table access.
         indexes = [
-            models.Index(fields=["number", "customer"], name="phone_number_customer_idx"),
-            models.Index(fields=["last4", "customer"], name="phone_last4_customer_idx"),
+            models.Index(
+                fields=["number", "customer", "import_job"], name="phone_number_customer_idx"
+            ),
+            models.Index(
+                fields=["last4", "customer", "import_job"], name="phone_last4_customer_idx"
+            ),
+            _import_job_index("phone"),
         ]
 
     def __str__(self) -> str:
-        from hotline.accounts.personal_data import mask_phone
+        from hotline.audit.masking import mask_phone
 
         return mask_phone(self.number)
 
@@ -175,11 +234,18 @@ class ServiceAccount(AuditedModel):
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     address = models.CharField(_("installation address"), max_length=300, blank=True)
     synced_at = models.DateTimeField(_("last synchronised with BOSS"), null=True, blank=True)
+    import_job = _import_job_field()
+
+    audit_exclude: ClassVar[set[str]] = {"import_job"}
+
+    objects = HidesPendingImports()
+    all_objects = models.Manager()
 
     class Meta:
         verbose_name = _("service account")
         verbose_name_plural = _("service accounts")
         ordering = ["number"]
+        indexes = [_import_job_index("account")]
 
     def __str__(self) -> str:
         return self.number
@@ -230,6 +296,12 @@ class Device(AuditedModel):
     serial = models.CharField(_("serial or card number"), max_length=40, db_index=True)
     model_name = models.CharField(_("model"), max_length=60, blank=True)
     installed_on = models.DateField(_("installed"), null=True, blank=True)
+    import_job = _import_job_field()
+
+    audit_exclude: ClassVar[set[str]] = {"import_job"}
+
+    objects = HidesPendingImports()
+    all_objects = models.Manager()
 
     class Meta:
         verbose_name = _("device")
@@ -238,6 +310,7 @@ class Device(AuditedModel):
         constraints = [
             models.UniqueConstraint(fields=["kind", "serial"], name="device_kind_serial_uniq")
         ]
+        indexes = [_import_job_index("device")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.serial}"
@@ -345,7 +418,13 @@ class CustomerMerge(models.Model):
 
 
 class ImportJob(models.Model):
-    """One upload of a customer file, from mapping through the dry run to the atomic commit."""
+    """One upload of a customer file, from mapping through the dry run to the commit.
+
+    The commit writes in short transactions; its rows stay invisible (``rows_hidden``) until
+    one small transaction marks the job done, or are deleted again if it fails, is cancelled
+    or its worker dies. ``worker`` and ``heartbeat_at`` say who runs the job and that it is
+    still alive; ``import_jobs_sweep`` finishes jobs whose worker is gone.
+    """
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")
@@ -354,6 +433,7 @@ class ImportJob(models.Model):
         FAILED = "failed", _("Failed")
         IMPORTING = "importing", _("Importing")
         DONE = "done", _("Imported")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
@@ -366,6 +446,8 @@ class ImportJob(models.Model):
     file_format = models.CharField(_("format"), max_length=4, choices=Format.choices)
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     delimiter = models.CharField(_("delimiter"), max_length=1, blank=True)
+    # The header and first rows, read once at upload: the job page never reads the file.
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
     # Hotline field → column index of the file ({"name": 0, "phone": 3, …}).
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     status = models.CharField(
@@ -379,6 +461,13 @@ class ImportJob(models.Model):
     error_report_path = models.CharField(_("error report"), max_length=500, blank=True)
     message = models.CharField(_("message"), max_length=500, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
+    # True from the start of the commit until it is done, or until the rows of a failed or
+    # cancelled commit are all deleted: every query on imported models hides those rows.
+    rows_hidden = models.BooleanField(_("rows hidden"), default=False)
+    cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    # "host:pid" of the process running the job (empty while queued), and its last sign of life.
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
     created_by = models.ForeignKey(
         "accounts.User", verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -390,6 +479,11 @@ class ImportJob(models.Model):
         verbose_name = _("customer import")
         verbose_name_plural = _("customer imports")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["id"], name="importjob_hidden_idx", condition=models.Q(rows_hidden=True)
+            )
+        ]
 
     def __str__(self) -> str:
         return self.original_name
@@ -399,7 +493,63 @@ class ImportJob(models.Model):
         return self.status in self.RUNNING
 
     @property
+    def is_cleaning(self) -> bool:
+        """A failed or cancelled commit whose rows are still being deleted."""
+        return self.rows_hidden and self.status in {self.Status.FAILED, self.Status.CANCELLED}
+
+    @property
+    def is_active(self) -> bool:
+        """The job page keeps polling: the job runs, or its rows are being removed."""
+        return self.is_running or self.is_cleaning
+
+    @property
     def percent(self) -> int:
         if not self.total_rows:
             return 0
         return min(100, int(self.processed_rows * 100 / self.total_rows))
+
+
+class ExportJob(models.Model):
+    """A customer export written in the background (Excel), with its progress and its file."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Exporting")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (.xlsx)"
+
+    created_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    query = models.CharField(_("search"), max_length=200, blank=True)
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    unmasked = models.BooleanField(_("unmasked"), default=False)
+    file_path = models.CharField(_("stored file"), max_length=500, blank=True)
+    file_name = models.CharField(_("file name"), max_length=100, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer export")
+        verbose_name_plural = _("customer exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name or f"export {self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}

@@ -10,31 +10,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from hotline.customers.phones import normalize_phone
-
-_BUILDING = re.compile(r"(\d+)\s*(?:幢|栋|号楼|座)")
-_UNIT = re.compile(r"(\d+)\s*单元")
-_ROOM = re.compile(r"(\d+)\s*(?:室|房)")
-_STREET_THEN_REST = re.compile(r"^(.+?(?:大道|路|街|巷|弄))(.+)$")
-_STREET_SUFFIX = ("大道", "路", "街", "巷", "弄")
-_COMPOUND_SUFFIX = (
-    "新村",
-    "小区",
-    "花园",
-    "家园",
-    "苑",
-    "园",
-    "村",
-    "山庄",
-    "府",
-    "人家",
-    "公馆",
-    "湾",
-    "名都",
+from hotline.customers.addresses import (
+    BUILDING_RE,
+    COMPOUND_SUFFIXES,
+    ROOM_RE,
+    STREET_SUFFIXES,
+    UNIT_RE,
+    chinese_number,
+    strip_region_prefix,
 )
+from hotline.customers.phones import ascii_digits, normalize_phone
+
+# Control characters are never part of what anyone searches for (and PostgreSQL refuses NUL
+# in text): they separate words like spaces do.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_STREET_THEN_REST = re.compile(r"^(.+?(?:大道|路|街|巷|弄))(.+)$")
 _ADDRESS_MARKERS = re.compile(
     r"幢|栋|号楼|单元|室|大道|路|街|巷|弄|新村|小区|花园|家园|苑|村|山庄|公馆"
 )
+# "常州市 武进区 延政中路": administrative words typed apart belong to what follows.
+_ADMIN_SPACE = re.compile(r"(?<=[省市区县旗镇乡])\s+")
 _ID_NUMBER = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
 _SERIAL = re.compile(r"^[A-Za-z]{2,5}\d{6,}$")
 
@@ -59,6 +54,8 @@ class ParsedQuery:
     id_number: str = ""
     phone: str = ""
     phone_suffix: str = ""
+    # 7–8 digits not starting with 0 or 1: a landline typed without its area code.
+    landline: str = ""
     account_or_card: str = ""
     serial: str = ""
     name: str = ""
@@ -71,6 +68,7 @@ class ParsedQuery:
             for kind, value in (
                 ("id_number", self.id_number),
                 ("phone", self.phone),
+                ("landline", self.landline),
                 ("account_or_card", self.account_or_card),
                 ("serial", self.serial),
                 ("phone_suffix", self.phone_suffix),
@@ -82,14 +80,15 @@ class ParsedQuery:
 
 
 def _address(text: str) -> AddressQuery:
+    text, _district = strip_region_prefix(_ADMIN_SPACE.sub("", text))
     building = unit = room = ""
-    if match := _BUILDING.search(text):
-        building = match.group(1)
+    if match := BUILDING_RE.search(text):
+        building = chinese_number(match.group(1)) or match.group(1)
         text = text.replace(match.group(0), " ")
-    if match := _UNIT.search(text):
-        unit = match.group(1)
+    if match := UNIT_RE.search(text):
+        unit = chinese_number(match.group(1)) or match.group(1)
         text = text.replace(match.group(0), " ")
-    if match := _ROOM.search(text):
+    if match := ROOM_RE.search(text):
         room = match.group(1)
         text = text.replace(match.group(0), " ")
     streets: list[str] = []
@@ -102,10 +101,10 @@ def _address(text: str) -> AddressQuery:
         if split := _STREET_THEN_REST.match(chunk):
             streets.append(split.group(1))
             chunk = split.group(2)
-        elif chunk.endswith(_STREET_SUFFIX):
+        elif chunk.endswith(STREET_SUFFIXES):
             streets.append(chunk)
             continue
-        if chunk.endswith(_COMPOUND_SUFFIX):
+        if chunk.endswith(COMPOUND_SUFFIXES):
             compounds.append(chunk)
         elif chunk:
             either.append(chunk)
@@ -115,7 +114,7 @@ def _address(text: str) -> AddressQuery:
 def parse_query(text: str) -> ParsedQuery:
     """Decide what ``text`` may be. Digits are phones, IDs or account/card numbers; Chinese
     text is a name, an address fragment, or both when it is ambiguous."""
-    text = " ".join((text or "").split())
+    text = " ".join(ascii_digits(_CONTROL.sub(" ", text or "")).split())
     if not text:
         return ParsedQuery(text="")
     compact = text.replace(" ", "").replace("-", "")
@@ -129,7 +128,10 @@ def parse_query(text: str) -> ParsedQuery:
                 if len(digits) >= 4
                 else ParsedQuery(text)
             )
-        return ParsedQuery(text=text, phone=digits, account_or_card=compact.lstrip("+"))
+        landline = digits if len(digits) in (7, 8) and digits[0] not in "01" else ""
+        return ParsedQuery(
+            text=text, phone=digits, landline=landline, account_or_card=compact.lstrip("+")
+        )
     if _SERIAL.match(compact):
         return ParsedQuery(text=text, serial=compact.upper())
     looks_like_address = bool(_ADDRESS_MARKERS.search(text)) or " " in text

@@ -12,9 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hotline.accounts.personal_data import can_unmask, personal_data_reveal
+from hotline.audit.personal_data import can_unmask, personal_data_reveal
 from hotline.customers import selectors, services
-from hotline.customers.forms import MergeForm, NoteForm
+from hotline.customers.forms import MergeForm, NoteForm, PhoneForm
 from hotline.customers.models import CustomerMerge, CustomerPhone
 from hotline.integrations.boss.services import billing_panel_for
 from hotline.pagination import CountlessPaginator
@@ -53,13 +53,16 @@ def _detail_context(request: HttpRequest, customer) -> dict:  # type: ignore[no-
     context = {
         "customer": customer,
         "can_unmask": can_unmask(request.user),
+        "can_edit": customer.merged_into_id is None
+        and request.user.has_perm(services.CHANGE_PERMISSION),
+        "add_form": PhoneForm(prefix="new"),
         "can_merge": request.user.has_perm(services.MERGE_PERMISSION),
         "note_form": NoteForm(),
         **selectors.customer_profile(customer=customer),
         "billing": billing_panel_for(customer),
     }
     if context["can_merge"] and customer.merged_into_id is None:
-        context["duplicates"] = services.customer_duplicates(
+        context["duplicates"] = selectors.customer_duplicates(
             customer=customer, user=request.user, phones=[p.number for p in context["phones"]]
         )
         context["merges"] = list(

@@ -8,24 +8,35 @@ ORM saves would take an hour; people, regions and configuration go through the O
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
-from django.core.management.color import no_style
 from django.db import connection, transaction
-from tqdm import tqdm
+from django.utils import timezone
 
-from hotline.accounts.audit import audit_actor, audit_record
 from hotline.accounts.models import Region, Role, Team, Technician, User
 from hotline.accounts.roles import ensure_default_roles
+from hotline.audit.context import audit_actor
+from hotline.audit.record import audit_record
 from hotline.catalog.models import StatisticItem
+from hotline.customers.addresses import compose_address
 from hotline.customers.id_numbers import id_check_character
 from hotline.customers.models import Customer
 from hotline.demo import data
+from hotline.demo.knowledge import build_knowledge_demo
+from hotline.demo.tickets import build_ticket_demo, delete_ticket_demo
+from hotline.demo.writing import (
+    TABLES,
+    bulk_load_mode,
+    delete_customers_at_once,
+    delete_customers_paced,
+    insert_at_once,
+    insert_paced,
+)
+from hotline.pacing import WritePacer
 
 DEMO_PASSWORD = "hotline-demo"  # noqa: S105  (printed by `make run`; demo only)
 BASE_TIME = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
@@ -237,51 +248,6 @@ _PRODUCTS = (
 _STB_MODELS = ("华为 EC6108V9", "中兴 B860AV2", "创维 E900", "九联 UNT400B")
 _PAY_CHANNELS = ("营业厅", "微信", "支付宝", "银行代扣")
 
-TABLES: dict[str, tuple[str, ...]] = {
-    "customers_customer": (
-        "id",
-        "kind",
-        "name",
-        "id_number",
-        "phone",
-        "region_id",
-        "district",
-        "street",
-        "compound",
-        "building",
-        "unit",
-        "room",
-        "address",
-        "vip_level",
-        "merged_into_id",
-        "created_at",
-        "updated_at",
-    ),
-    "customers_customerphone": ("id", "customer_id", "kind", "number", "last4", "is_primary"),
-    "customers_serviceaccount": (
-        "id",
-        "customer_id",
-        "number",
-        "status",
-        "balance",
-        "opened_at",
-        "address",
-        "synced_at",
-    ),
-    "customers_subscription": (
-        "id",
-        "account_id",
-        "product_code",
-        "product_name",
-        "monthly_fee",
-        "starts_on",
-        "ends_on",
-        "status",
-    ),
-    "customers_device": ("id", "account_id", "kind", "serial", "model_name", "installed_on"),
-    "customers_payment": ("id", "account_id", "amount", "paid_at", "channel", "reference"),
-}
-
 
 def _rows(
     rng: random.Random,
@@ -289,8 +255,10 @@ def _rows(
     districts: list[_District],
     weights: list[int],
     is_postgres: bool,
+    job_id: int | None = None,
 ) -> Iterator[dict[str, list[tuple]]]:
-    """Yield batches of rows per table (see ``TABLES`` for the column order)."""
+    """Yield batches of rows per table (see ``TABLES`` for the column order); rows of the
+    tables an import hides carry ``job_id``."""
     cumulative = []
     total = 0
     for weight in weights:
@@ -303,6 +271,10 @@ def _rows(
     span = 15 * 365 * 86400
     tz = "+00:00" if is_postgres else ""
     random_, randrange, choice = rng.random, rng.randrange, rng.choice
+    # Addresses are written the way ``customers.fields`` stores them (bare building, unit and
+    # room numbers; the full text composed from the parts), so search treats demo, imported
+    # and typed-in customers alike.
+    compose, city = compose_address, data.CITY[1]
     ids = {"phone": 0, "sub": 0, "device": 0, "payment": 0}
     batch: dict[str, list[tuple]] = {table: [] for table in TABLES}
     for customer_id in range(1, count + 1):
@@ -318,7 +290,9 @@ def _rows(
             id_number = ""
             phone = f"0519{randrange(60_000_000, 90_000_000)}"
             compound = building = unit = room = ""
-            address = f"{data.CITY[1]}{district.name}{street}{randrange(1, 400)}号"
+            address = compose(city=city, district=district.name, street=street) + (
+                f"{randrange(1, 400)}号"
+            )
         else:
             kind = "person"
             given = choice(data.GIVEN)
@@ -332,8 +306,14 @@ def _rows(
             building = str(randrange(1, 61))
             unit = str(randrange(1, 7))
             room = f"{randrange(1, 19)}{randrange(1, 5):02d}"
-            address = (
-                f"{data.CITY[1]}{district.name}{street}{compound}{building}幢{unit}单元{room}室"
+            address = compose(
+                city=city,
+                district=district.name,
+                street=street,
+                compound=compound,
+                building=building,
+                unit=unit,
+                room=room,
             )
         vip = 0 if random_() < 0.95 else randrange(1, 4)
         created = BASE_TIME - datetime.timedelta(seconds=randrange(span))
@@ -357,6 +337,7 @@ def _rows(
                 None,
                 stamp,
                 stamp,
+                job_id,
             )
         )
         ids["phone"] += 1
@@ -368,13 +349,14 @@ def _rows(
                 phone,
                 phone[-4:],
                 True,
+                job_id,
             )
         )
         if random_() < 0.2:
             ids["phone"] += 1
             home = f"0519{randrange(80_000_000, 90_000_000)}"
             batch["customers_customerphone"].append(
-                (ids["phone"], customer_id, "home", home, home[-4:], False)
+                (ids["phone"], customer_id, "home", home, home[-4:], False, job_id)
             )
         # One service account per customer, id = customer id.
         status = "active" if random_() < 0.92 else choice(("suspended", "closed"))
@@ -389,6 +371,7 @@ def _rows(
                 stamp,
                 address,
                 None,
+                job_id,
             )
         )
         start_day = created.date()
@@ -419,11 +402,20 @@ def _rows(
                 f"STB{customer_id:011d}",
                 choice(_STB_MODELS),
                 installed,
+                job_id,
             )
         )
         ids["device"] += 1
         batch["customers_device"].append(
-            (ids["device"], customer_id, "card", f"8320{customer_id:012d}", "CA 智能卡", installed)
+            (
+                ids["device"],
+                customer_id,
+                "card",
+                f"8320{customer_id:012d}",
+                "CA 智能卡",
+                installed,
+                job_id,
+            )
         )
         for months_ago in range(randrange(0, 3)):
             ids["payment"] += 1
@@ -445,102 +437,21 @@ def _rows(
         yield batch
 
 
-@contextlib.contextmanager
-def _bulk_load_mode(tables: list[str]) -> Iterator[None]:
-    """On PostgreSQL, load into bare tables and build indexes and foreign keys once at the end.
-
-    Maintaining a dozen indexes row by row, and checking a deferred foreign key per row at
-    commit, costs more than the COPY itself; building each index from the loaded table in one
-    sort is several times faster. Definitions are read from the catalogue and restored under
-    the same names, so the schema is exactly what the migrations made. Runs inside the
-    caller's transaction: on failure PostgreSQL's transactional DDL restores everything.
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    indexes: list[str] = []
-    foreign_keys: list[tuple[str, str, str]] = []
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        # Run the deferred checks of what this transaction wrote so far (regions, users):
-        # a table with pending trigger events cannot be altered.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for table in tables:
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-                " WHERE conrelid = %s::regclass AND contype = 'f'",
-                [table],
-            )
-            for name, definition in cursor.fetchall():
-                foreign_keys.append((table, name, definition))
-                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-            cursor.execute(
-                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x"
-                " JOIN pg_class i ON i.oid = x.indexrelid"
-                " WHERE x.indrelid = %s::regclass AND NOT x.indisprimary"
-                " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
-                [table],
-            )
-            for name, definition in cursor.fetchall():
-                indexes.append(definition)
-                cursor.execute(f'DROP INDEX "{name}"')
-    yield
-    with connection.cursor() as cursor:
-        for definition in indexes:
-            cursor.execute(definition)
-        for table, name, definition in foreign_keys:
-            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-
-
-def _insert(batches: Iterator[dict[str, list[tuple]]], count: int, progress: bool) -> None:
-    bar = tqdm(
-        total=count, unit=" customers", disable=not progress, mininterval=0.5, dynamic_ncols=True
-    )
-    postgres = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        for batch in batches:
-            for table, rows in batch.items():
-                if not rows:
-                    continue
-                columns = ", ".join(TABLES[table])
-                if postgres:
-                    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-                        for row in rows:
-                            copy.write_row(row)
-                else:
-                    marks = ", ".join(["%s"] * len(TABLES[table]))
-                    cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
-            bar.update(len(batch["customers_customer"]))
-        if postgres:
-            from hotline.customers import models as m
-
-            tables = [
-                m.Customer,
-                m.CustomerPhone,
-                m.ServiceAccount,
-                m.Subscription,
-                m.Device,
-                m.Payment,
-            ]
-            for sql in connection.ops.sequence_reset_sql(no_style(), tables):
-                cursor.execute(sql)
-    bar.close()
-
-
-def _delete_customers() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM customers_customer_tags")
-        cursor.execute("DELETE FROM customers_timelineentry")
-        for table in reversed(list(TABLES)):
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
-
-
 def demo_build(
-    *, customers: int, seed: int = 2026, progress: bool = False, reset: bool = False
+    *,
+    customers: int,
+    seed: int = 2026,
+    progress: bool = False,
+    reset: bool = False,
+    alone: bool = False,
 ) -> DemoResult:
     """Build the demo data set with ``customers`` customers.
 
-    Raises ``DemoDataExists`` when customers exist, unless ``reset``.
+    Raises ``DemoDataExists`` when customers exist, unless ``reset``. On SQLite the customers
+    are written in short transactions and appear all at once at the end (see
+    ``hotline.demo.writing``); on PostgreSQL in one transaction. ``alone`` says that no other
+    process uses the database (first start, before the web server and worker run): the
+    transactions stay short, without the pauses that let other writers in.
     """
     import time
 
@@ -548,40 +459,116 @@ def demo_build(
         raise ValueError("customers: must be zero or more")
     started = time.perf_counter()
     rng = random.Random(seed)
-    with audit_actor(name="demo"), transaction.atomic():
-        if Customer.objects.exists():
-            if not reset:
-                raise DemoDataExists("customers already exist; use --reset to rebuild them")
-            _delete_customers()
-        regions = _build_regions()
-        _build_statistic_items()
-        _build_people(rng, regions)
-        districts, weights = _districts(regions)
-        batches = _rows(
-            random.Random(seed * 7919 + 1),
-            customers,
-            districts,
-            weights,
-            connection.vendor == "postgresql",
-        )
-        with _bulk_load_mode(list(TABLES)):
-            _insert(batches, customers, progress)
-        audit_record(
-            action="system",
-            model="customers.customer",
-            object_repr=f"demo data: {customers} customers, seed {seed}",
-            changes={"customers": customers, "seed": seed, "reset": reset},
-        )
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    elif connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    postgres = connection.vendor == "postgresql"
+    with audit_actor(name="demo"):
+        if reset:
+            delete_ticket_demo()  # orders refer to the customers about to go
+        if postgres:
+            _build_in_one_transaction(rng, customers, seed, progress, reset)
+        else:
+            _build_in_short_transactions(rng, customers, seed, progress, reset, alone)
+        build_ticket_demo(seed=seed)
+    with connection.cursor() as cursor:
+        if postgres:
             for table in TABLES:
                 cursor.execute(f"ANALYZE {table}")
+        else:
+            cursor.execute("ANALYZE")
     return DemoResult(
         customers=customers,
         users=User.objects.count(),
         regions=Region.objects.count(),
         seconds=time.perf_counter() - started,
     )
+
+
+def _audit(customers: int, seed: int, reset: bool) -> None:
+    audit_record(
+        action="system",
+        model="customers.customer",
+        object_repr=f"demo data: {customers} customers, seed {seed}",
+        changes={"customers": customers, "seed": seed, "reset": reset},
+    )
+
+
+def _build_in_one_transaction(
+    rng: random.Random, customers: int, seed: int, progress: bool, reset: bool
+) -> None:
+    with transaction.atomic():
+        if Customer.all_objects.exists():
+            if not reset:
+                raise DemoDataExists("customers already exist; use --reset to rebuild them")
+            delete_customers_at_once()
+        regions = _build_regions()
+        _build_statistic_items()
+        _build_people(rng, regions)
+        build_knowledge_demo(regions)
+        districts, weights = _districts(regions)
+        batches = _rows(random.Random(seed * 7919 + 1), customers, districts, weights, True)
+        with bulk_load_mode(list(TABLES)):
+            insert_at_once(batches, customers, progress)
+        _audit(customers, seed, reset)
+
+
+def _build_in_short_transactions(
+    rng: random.Random, customers: int, seed: int, progress: bool, reset: bool, alone: bool
+) -> None:
+    from hotline.customers.imports.services import (
+        import_jobs_sweep,
+        import_rows_cleanup,
+        worker_id,
+    )
+    from hotline.customers.models import ImportJob
+
+    import_jobs_sweep()  # rows of a demo load that died are removed first
+    if Customer.all_objects.exists():
+        if not reset:
+            raise DemoDataExists("customers already exist; use --reset to rebuild them")
+        delete_customers_paced()
+    with transaction.atomic():
+        regions = _build_regions()
+        _build_statistic_items()
+    with transaction.atomic():
+        _build_people(rng, regions)
+    with transaction.atomic():
+        build_knowledge_demo(regions)
+    districts, weights = _districts(regions)
+    now = timezone.now()
+    job = ImportJob.objects.create(
+        file_path="",
+        original_name=f"demo data: {customers} customers, seed {seed}"[:255],
+        file_format=ImportJob.Format.CSV,
+        status=ImportJob.Status.IMPORTING,
+        dry_run=False,
+        total_rows=customers,
+        rows_hidden=True,
+        worker=worker_id(),
+        heartbeat_at=now,
+        started_at=now,
+        created_by=User.objects.get(username="admin"),
+    )
+
+    def heartbeat(done: int) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(
+            processed_rows=done, imported_count=done, heartbeat_at=timezone.now()
+        )
+
+    batches = _rows(random.Random(seed * 7919 + 1), customers, districts, weights, False, job.pk)
+    try:
+        pacer = WritePacer(rows=100, gap=(0.0, 0.0)) if alone else None
+        insert_paced(batches, customers, progress, heartbeat=heartbeat, pacer=pacer)
+    except BaseException:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, finished_at=timezone.now(), imported_count=0
+        )
+        import_rows_cleanup(job=job)
+        raise
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.DONE,
+            rows_hidden=False,
+            processed_rows=customers,
+            imported_count=customers,
+            finished_at=timezone.now(),
+        )
+        _audit(customers, seed, reset)

@@ -244,3 +244,6 @@ class ApiRequestLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+from hotline.integrations.sms import admin as _sms_admin  # noqa: E402,F401  (registers the outbox)

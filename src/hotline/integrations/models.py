@@ -6,12 +6,13 @@ import datetime
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hotline.accounts.audit import AuditedModel
+from hotline.audit.record import AuditedModel
 
 # Scopes a token may carry. The acting user's role and regions still apply on top: a scope
 # only says which parts of the API the integration may call at all.
@@ -20,12 +21,37 @@ API_SCOPES: dict[str, object] = {
     "customers:write": _("Create and change customers, add notes"),
     "customers:unmask": _("Read unmasked personal data (if the acting user may)"),
     "webhooks:manage": _("Manage webhook endpoints"),
+    "tickets:read": _("Read work orders"),
+    "tickets:write": _("Open work orders and move them along their workflow"),
 }
 
 # Events Hotline publishes to webhook endpoints.
 WEBHOOK_EVENTS: dict[str, object] = {
     "customer.created": _("Customer created"),
     "customer.updated": _("Customer changed"),
+    "ticket.created": _("Work order opened"),
+    "ticket.owner_assigned": _("Work order given to its first owner"),
+    "ticket.dispatched": _("Work order dispatched"),
+    "ticket.reassigned": _("Work order reassigned (not accepted in time)"),
+    "ticket.escalated": _("Work order escalated"),
+    "ticket.taken": _("Work order taken over"),
+    "ticket.accepted": _("Work order accepted"),
+    "ticket.arrived": _("Technician on site"),
+    "ticket.paused": _("Work order pending the customer"),
+    "ticket.resumed": _("Work order resumed"),
+    "ticket.resolved": _("Work order resolved"),
+    "ticket.verified": _("Work order verified by callback"),
+    "ticket.closed": _("Work order closed"),
+    "ticket.cancelled": _("Work order cancelled"),
+    "ticket.reopened": _("Work order reopened"),
+    "ticket.sla_warning": _("Work order close to its deadline"),
+    "ticket.sla_breached": _("Work order missed its deadline"),
+    "ticket.charged": _("Charge added to a work order"),
+    "area_fault.declared": _("Area fault declared"),
+    "area_fault.resolved": _("Area fault resolved"),
+    "article.published": _("Knowledge article published"),
+    "announcement.published": _("Area announcement published"),
+    "announcement.withdrawn": _("Area announcement withdrawn"),
 }
 
 
@@ -178,7 +204,9 @@ class ApiRequestLog(models.Model):
 
 
 class WebhookEndpoint(AuditedModel):
-    """A receiver of Hotline events; every delivery is signed with ``secret`` (HMAC-SHA256)."""
+    """A receiver of Hotline events; every delivery is signed with ``secret`` (Standard
+    Webhooks: ``whsec_<base64 key>``, HMAC-SHA256). Its URL must reach a public address
+    unless the operator allows private ones (``webhooks/addresses.py``)."""
 
     audit_secret: ClassVar[set[str]] = {"secret"}
 
@@ -196,6 +224,19 @@ class WebhookEndpoint(AuditedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.url:
+            from hotline.integrations.webhooks.addresses import (
+                UnsafeWebhookAddress,
+                webhook_target,
+            )
+
+            try:
+                webhook_target(self.url)
+            except UnsafeWebhookAddress as refused:
+                raise ValidationError({"url": refused.message}) from None
 
     def wants(self, event: str) -> bool:
         return self.active and ("*" in self.events or event in self.events)
@@ -239,3 +280,68 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint}"
+
+
+class SmsMessage(models.Model):
+    """One text message in the outbox: written with the change that caused it, then sent (and
+    retried with back-off) by the SMS sender until the gateway takes it or it expires."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")  # waiting for its (next) attempt
+        SENT = "sent", _("Sent")  # the gateway took it; no delivery receipt yet
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")  # refused, undeliverable, or expired unsent
+
+    to = models.CharField(_("to"), max_length=20)
+    text = models.TextField(_("text"))
+    reference = models.CharField(
+        _("reference"),
+        max_length=100,
+        blank=True,
+        help_text=_("The sender's key (for example ticket:42:dispatch); queued once per number."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    expires_at = models.DateTimeField(_("give up after"))
+    error_reason = models.CharField(_("error code"), max_length=40, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    gateway = models.CharField(_("gateway"), max_length=20, blank=True)
+    gateway_message_id = models.CharField(_("gateway message id"), max_length=100, blank=True)
+    parts = models.PositiveSmallIntegerField(_("parts"), default=0)
+    delivery_detail = models.CharField(_("delivery detail"), max_length=100, blank=True)
+    next_status_check_at = models.DateTimeField(_("next status check"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("text message")
+        verbose_name_plural = _("text messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="sms_due_idx"),
+            models.Index(fields=["status", "next_status_check_at"], name="sms_status_due_idx"),
+            models.Index(fields=["reference"], name="sms_reference_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference", "to"],
+                condition=~models.Q(reference=""),
+                name="sms_reference_to_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"SMS #{self.pk} ({self.get_status_display()})"

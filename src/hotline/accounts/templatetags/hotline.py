@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from hotline.accounts.personal_data import mask_id_number, mask_phone
+from hotline.audit.masking import mask_id_number, mask_phone
 
 register = template.Library()
 
@@ -27,6 +27,8 @@ _MATCH_LABELS = {
     "id_number": _("ID-card number"),
     "phone": _("Phone"),
     "phone_suffix": _("Last digits of a phone"),
+    "landline": _("Landline without area code"),
+    "name_fragment": _("Part of a company name"),
     "account": _("Account number"),
     "card": _("Smart card"),
     "device": _("Device serial"),

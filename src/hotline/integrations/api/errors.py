@@ -10,9 +10,12 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -23,6 +26,8 @@ logger = logging.getLogger("hotline.api")
 MESSAGES: dict[str, Any] = {
     "invalid": _("The request contains invalid data."),
     "parse_error": _("The request body could not be read."),
+    "nesting_too_deep": _("The JSON body is nested too deeply (at most 32 levels)."),
+    "request_too_large": _("The request body is too large."),
     "not_authenticated": _("Authentication is required: send an API token."),
     "invalid_token": _("The API token is not valid."),
     "token_revoked": _("The API token has been revoked."),
@@ -37,6 +42,7 @@ MESSAGES: dict[str, Any] = {
     "rate_limited": _("Too many requests; slow down and retry later."),
     "idempotency_conflict": _("This Idempotency-Key was already used with a different request."),
     "server_error": _("Something went wrong on our side."),
+    "busy": _("The database is busy; nothing was saved. Retry in a moment."),
 }
 
 
@@ -49,6 +55,29 @@ class IdempotencyConflict(exceptions.APIException):
 class InsufficientScope(exceptions.PermissionDenied):
     default_code = "insufficient_scope"
     default_detail = MESSAGES["insufficient_scope"]
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+    default_detail = MESSAGES["request_too_large"]
+
+
+class DatabaseBusy(exceptions.APIException):
+    """A lock could not be had in time: nothing was written, and a retry may succeed."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "busy"
+    default_detail = MESSAGES["busy"]
+
+
+class NestingTooDeep(exceptions.ParseError):
+    default_code = "nesting_too_deep"
+    default_detail = MESSAGES["nesting_too_deep"]
+
+
+# Codes that are their exception class's own ``default_code``.
+_OWN_CODES = (InsufficientScope, IdempotencyConflict, RequestTooLarge, NestingTooDeep)
 
 
 def error_body(code: str, message: Any = None, fields: dict[str, Any] | None = None) -> dict:
@@ -65,8 +94,8 @@ def _code_for(exc: exceptions.APIException) -> str:
         return "rate_limited"
     if isinstance(exc, exceptions.NotAuthenticated):
         return "not_authenticated"
-    if isinstance(exc, InsufficientScope | IdempotencyConflict):
-        return exc.default_code
+    if isinstance(exc, _OWN_CODES):
+        return str(exc.default_code)
     if isinstance(exc, exceptions.AuthenticationFailed):
         detail_code = exc.get_codes()
         return detail_code if detail_code in MESSAGES else "invalid_token"
@@ -112,7 +141,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     # Imported here: the authentication class imports this module while DRF's views load.
     from rest_framework.views import exception_handler
 
-    if isinstance(exc, DjangoValidationError):
+    from hotline.db import is_lock_timeout
+
+    busy = is_lock_timeout(exc)
+    if busy:
+        exc = DatabaseBusy()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -133,9 +169,26 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             "seconds": int(exc.wait + 0.999)
         }
     response.data = error_body(code, message, fields)
+    if busy:
+        response["Retry-After"] = "2"
     return response
 
 
+@csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """Unknown URLs under the API answer in the API's shape, not with the HTML 404 page."""
+    """Unknown URLs under ``/api/`` answer in the API's shape, whatever the method.
+
+    CSRF-exempt because it changes nothing: without that a POST would get Django's HTML
+    "CSRF verification failed" page instead. A path that exists with a trailing slash is
+    redirected there (308 keeps the method and body), as ``APPEND_SLASH`` would for a page.
+    """
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            query = request.META.get("QUERY_STRING", "")
+            target = request.path + "/" + (f"?{query}" if query else "")
+            return HttpResponsePermanentRedirect(target, preserve_request=True)
     return JsonResponse(error_body("not_found"), status=404)

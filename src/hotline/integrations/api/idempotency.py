@@ -7,6 +7,11 @@ The key is claimed by inserting its record in the same transaction as the work, 
 concurrent retries cannot both do it: the second insert waits on the unique index and then
 fails, and that request replays the first one's answer. A failed request rolls back its
 claim, so the client may retry with the same key. Records expire after a day.
+
+A key belongs to the token that used it (a browser session: to the user): another token,
+even of the same client, neither sees its answer nor collides with it. The stored answer is
+the body sent the first time; a replay passes it through the view's ``present`` so that what
+the caller may see is decided again now (masking re-applied, an unmasked read audited).
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ import datetime
 import hashlib
 import json
 from collections.abc import Callable
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -33,8 +41,29 @@ MAX_KEY_LENGTH = 255
 def _owner(request: Request) -> str:
     token = token_of(request)
     if token is not None:
-        return f"client:{token.client_id}"
+        return f"token:{token.pk}"
     return f"user:{request.user.pk}"
+
+
+def idempotency_key(request: Request) -> str:
+    """The request's key ("" without one); a key that is too long is refused, never cut."""
+    key = (request.headers.get(HEADER) or "").strip()
+    if len(key) > MAX_KEY_LENGTH:
+        raise exceptions.ValidationError(
+            {
+                HEADER: [
+                    exceptions.ErrorDetail(
+                        _("At most %(max)d characters.") % {"max": MAX_KEY_LENGTH},
+                        code="max_length",
+                    )
+                ]
+            }
+        )
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in key):
+        raise exceptions.ValidationError(
+            {HEADER: [exceptions.ErrorDetail(_("No control characters."), code="invalid")]}
+        )
+    return key
 
 
 def _fingerprint(request: Request) -> str:
@@ -43,27 +72,35 @@ def _fingerprint(request: Request) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
+Present = Callable[[Any], Any]
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str, present: Present | None) -> Response:
     if record.fingerprint != fingerprint:
         raise IdempotencyConflict()
-    response = Response(record.response, status=record.status_code)
+    data = present(record.response) if present is not None else record.response
+    response = Response(data, status=record.status_code)
     response["Idempotent-Replayed"] = "true"
     return response
 
 
-def idempotent(request: Request, run: Callable[[], Response]) -> Response:
-    """Run ``run`` once per ``Idempotency-Key`` (if the request has one) and store its answer."""
-    key = (request.headers.get(HEADER) or "").strip()
+def idempotent(
+    request: Request, run: Callable[[], Response], *, present: Present | None = None
+) -> Response:
+    """Run ``run`` once per ``Idempotency-Key`` (if the request has one) and store its answer.
+
+    ``present(stored_body) -> body`` shapes a replayed answer for the caller (masking).
+    """
+    key = idempotency_key(request)
     if not key:
         with transaction.atomic():
             return run()
-    key = key[:MAX_KEY_LENGTH]
     owner = _owner(request)
     fingerprint = _fingerprint(request)
     now = timezone.now()
     live = IdempotencyRecord.objects.filter(owner=owner, key=key, expires_at__gt=now).first()
     if live is not None:
-        return _replay(live, fingerprint)
+        return _replay(live, fingerprint, present)
     try:
         with transaction.atomic():
             IdempotencyRecord.objects.filter(owner=owner, key=key, expires_at__lte=now).delete()
@@ -83,10 +120,12 @@ def idempotent(request: Request, run: Callable[[], Response]) -> Response:
         record = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
         if record is None:
             raise
-        return _replay(record, fingerprint)
+        return _replay(record, fingerprint, present)
 
 
 def idempotency_records_purge(*, now: datetime.datetime | None = None) -> int:
     """Delete expired records; return how many."""
-    deleted, _ = IdempotencyRecord.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    deleted, _by_model = IdempotencyRecord.objects.filter(
+        expires_at__lte=now or timezone.now()
+    ).delete()
     return deleted

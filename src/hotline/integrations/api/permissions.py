@@ -11,12 +11,24 @@ from hotline.integrations.api.errors import InsufficientScope
 from hotline.integrations.models import ApiToken
 
 
-def required_scopes_for(view: Any, method: str) -> list[str]:
-    """``view.required_scopes`` is a list (every method) or a dict of method → list."""
+def required_scopes_for(view: Any, method: str) -> list[str] | None:
+    """The scopes a token needs to call ``view`` with ``method``; ``None``: no token may.
+
+    ``view.required_scopes`` is a list (every method) or a dict of method → list. A method the
+    dict does not name is refused (fail closed), except ``HEAD``, which answers what ``GET``
+    answers minus the body (its ``Content-Length`` would tell whether a search found
+    anything) and so needs ``GET``'s scopes, and ``OPTIONS``, which describes the endpoint and
+    needs the scopes of one of its methods (see ``HasApiScopes``).
+    """
     required = getattr(view, "required_scopes", None) or []
-    if isinstance(required, dict):
-        return list(required.get(method.upper(), []))
-    return list(required)
+    method = method.upper()
+    if not isinstance(required, dict):
+        return list(required)
+    if method == "HEAD":
+        method = "GET"
+    if method in required:
+        return list(required[method])
+    return None
 
 
 def token_of(request: Request) -> ApiToken | None:
@@ -37,8 +49,19 @@ class HasApiScopes(permissions.BasePermission):
         token = token_of(request)
         if token is None:
             return True
-        missing = [s for s in required_scopes_for(view, request.method) if s not in token.scopes]
-        if missing:
+        granted = set(token.scopes or [])
+        method = (request.method or "").upper()
+        if method == "OPTIONS" and isinstance(getattr(view, "required_scopes", None), dict):
+            choices = [set(scopes) for scopes in view.required_scopes.values()]
+            if any(scopes <= granted for scopes in choices):
+                return True
+            raise InsufficientScope()
+        required = required_scopes_for(view, method)
+        if required is None:
+            if not hasattr(view, method.lower()):
+                return True  # no such method here: the view answers 405
+            raise InsufficientScope()
+        if not set(required) <= granted:
             raise InsufficientScope()
         return True
 

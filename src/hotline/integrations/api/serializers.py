@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hotline.accounts.models import Region
-from hotline.accounts.personal_data import mask_id_number, mask_phone
+from hotline.customers import fields
+from hotline.customers.fields import CustomerField, FieldProblem
 from hotline.customers.models import (
     Customer,
     CustomerPhone,
@@ -27,12 +29,13 @@ class RegionOut(serializers.ModelSerializer):
 
 
 class _MaskedMixin:
-    """Personal data is masked unless the serializer context says ``unmask``."""
+    """Personal data is masked (as ``customers.fields`` says) unless the context says
+    ``unmask``."""
 
     context: dict[str, Any]
 
-    def _personal(self, value: str, mask) -> str:  # type: ignore[no-untyped-def]
-        return (value or "") if self.context.get("unmask") else mask(value or "")
+    def _personal(self, value: str, declaration: CustomerField) -> str:
+        return declaration.display(value, unmasked=bool(self.context.get("unmask")))
 
 
 class CustomerOut(_MaskedMixin, serializers.ModelSerializer):
@@ -63,11 +66,11 @@ class CustomerOut(_MaskedMixin, serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField())
     def get_phone(self, obj: Customer) -> str:
-        return self._personal(obj.phone, mask_phone)
+        return self._personal(obj.phone, fields.PHONE)
 
     @extend_schema_field(serializers.CharField())
     def get_id_number(self, obj: Customer) -> str:
-        return self._personal(obj.id_number, mask_id_number)
+        return self._personal(obj.id_number, fields.ID_NUMBER)
 
 
 class PhoneOut(_MaskedMixin, serializers.ModelSerializer):
@@ -79,7 +82,7 @@ class PhoneOut(_MaskedMixin, serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField())
     def get_number(self, obj: CustomerPhone) -> str:
-        return self._personal(obj.number, mask_phone)
+        return self._personal(obj.number, fields.PHONE)
 
 
 class SubscriptionOut(serializers.ModelSerializer):
@@ -141,27 +144,78 @@ class CustomerDetailOut(CustomerOut):
         return [tag.name for tag in self.context["profile"]["tags"]]
 
 
+class TextField(serializers.CharField):
+    """A JSON string, and only that: DRF's ``CharField`` also takes numbers and turns them
+    into text, which the OpenAPI schema (``type: string``) does not allow."""
+
+    default_error_messages = {"not_a_string": _("Expected a string.")}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class RegionCodeField(serializers.SlugRelatedField):
+    """A region by its code; a value that cannot be a code is refused before any query
+    (PostgreSQL refuses NUL in text, which made such a lookup a 500)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or any(ord(char) < 0x20 for char in data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class SchemaField(TextField):
+    """A customer field checked by its declaration in ``customers.fields``: the same
+    normalisation and rules as the page, the import and the model."""
+
+    def __init__(self, declaration: CustomerField, **kwargs: Any) -> None:
+        self.declaration = declaration
+        kwargs.setdefault("required", declaration.required)
+        kwargs.setdefault("allow_blank", not declaration.required)
+        if declaration.max_length:
+            kwargs.setdefault("help_text", f"at most {declaration.max_length} characters")
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        try:
+            return self.declaration.check(value)
+        except FieldProblem as problem:
+            raise serializers.ValidationError(problem.message, code=problem.code) from None
+
+
+class PhoneIn(serializers.Serializer):
+    number = SchemaField(fields.PHONE, required=True, allow_blank=False)
+    kind = serializers.ChoiceField(choices=CustomerPhone.Kind.choices, required=False)
+
+
 class CustomerIn(serializers.Serializer):
-    """Fields a client may set; ``region`` is the region's code (stable across systems)."""
+    """Fields a client may set; ``region`` is the region's code (stable across systems).
+
+    ``phone`` is the primary number; ``phones`` (on create) adds numbers with their type.
+    """
 
     kind = serializers.ChoiceField(choices=Customer.Kind.choices, required=False)
-    name = serializers.CharField(max_length=100)
-    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
-    district = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    street = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    compound = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    building = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    unit = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    room = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    name = SchemaField(fields.NAME)
+    id_number = SchemaField(fields.ID_NUMBER, required=False)
+    phone = SchemaField(fields.PHONE, required=False)
+    phones = PhoneIn(many=True, required=False)
+    region = RegionCodeField(slug_field="code", queryset=Region.objects.all())
+    district = SchemaField(fields.DISTRICT, required=False)
+    street = SchemaField(fields.STREET, required=False)
+    compound = SchemaField(fields.COMPOUND, required=False)
+    building = SchemaField(fields.BUILDING, required=False)
+    unit = SchemaField(fields.UNIT, required=False)
+    room = SchemaField(fields.ROOM, required=False)
+    address = SchemaField(fields.ADDRESS, required=False)
     vip_level = serializers.IntegerField(min_value=0, max_value=9, required=False)
 
 
 class NoteIn(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    body = serializers.CharField(required=False, allow_blank=True, default="")
+    title = TextField(max_length=200)
+    body = TextField(required=False, allow_blank=True, default="")
 
 
 class NoteOut(serializers.ModelSerializer):
@@ -171,10 +225,12 @@ class NoteOut(serializers.ModelSerializer):
 
 
 class WebhookEndpointIn(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = TextField(max_length=100)
     url = serializers.URLField(max_length=500)
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=[*WEBHOOK_EVENTS.keys(), "*"]), allow_empty=False
+        child=serializers.ChoiceField(choices=[*WEBHOOK_EVENTS.keys(), "*"]),
+        allow_empty=False,
+        min_length=1,  # allow_empty=False says the same; min_length reaches the schema
     )
 
 

@@ -16,11 +16,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hotline.accounts.audit import audit_actor
+from hotline.audit.context import audit_actor
+from hotline.db import is_lock_timeout
 from hotline.integrations.models import API_SCOPES, ApiClient, ApiToken
 
 PREFIX_LENGTH = 8
@@ -106,6 +107,11 @@ def api_token_authenticate(*, raw: str, now: datetime.datetime | None = None) ->
     if not token.client.active or not token.client.user.is_active:
         raise TokenError("client_inactive")
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # Bookkeeping: a busy database must not refuse the call for it.
+        try:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        except OperationalError as error:
+            if not is_lock_timeout(error):
+                raise
         token.last_used_at = now
     return token

@@ -15,11 +15,13 @@ v1 = [
     path("customers/<int:pk>/", views.CustomerDetailApi.as_view(), name="customer"),
     path("customers/<int:pk>/notes/", views.CustomerNoteApi.as_view(), name="customer-notes"),
     path("webhooks/endpoints/", views.WebhookEndpointListApi.as_view(), name="webhook-endpoints"),
+    path("", include("hotline.tickets.api_urls")),
 ]
 
 urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    re_path(r"^v1/.*$", api_not_found),
+    # Everything else under /api/, whatever the method: JSON 404 in the API's error shape.
+    re_path(r"^.*$", api_not_found),
 ]

@@ -8,33 +8,42 @@ logged as a ``reveal``.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.db import OperationalError
 from django.http import HttpRequest
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hotline.accounts.audit import audit_actor, audit_record
 from hotline.accounts.net import client_ip
-from hotline.accounts.personal_data import can_unmask
+from hotline.audit.context import audit_actor
+from hotline.audit.masking import mask_id_number, mask_phone
+from hotline.audit.personal_data import can_unmask
+from hotline.audit.record import audit_record
 from hotline.customers import selectors
 from hotline.customers import services as customer_services
 from hotline.customers.models import Customer
+from hotline.db import is_lock_timeout
 from hotline.integrations.api import serializers as s
-from hotline.integrations.api import services
 from hotline.integrations.api.authentication import ApiTokenAuthenticationScheme  # noqa: F401
 from hotline.integrations.api.idempotency import HEADER as IDEMPOTENCY_HEADER
-from hotline.integrations.api.idempotency import idempotent
+from hotline.integrations.api.idempotency import MAX_KEY_LENGTH, idempotent
 from hotline.integrations.api.permissions import token_allows, token_of
 from hotline.integrations.models import ApiRequestLog, WebhookEndpoint
 from hotline.integrations.webhooks.services import webhook_endpoint_create
+
+logger = logging.getLogger(__name__)
 
 ERRORS = {
     400: OpenApiResponse(s.ErrorOut, description="invalid"),
@@ -43,9 +52,16 @@ ERRORS = {
     404: OpenApiResponse(s.ErrorOut, description="not_found"),
     429: OpenApiResponse(s.ErrorOut, description="rate_limited"),
 }
+WRITE_ERRORS = {
+    **ERRORS,
+    400: OpenApiResponse(s.ErrorOut, description="invalid / parse_error / nesting_too_deep"),
+    409: OpenApiResponse(s.ErrorOut, description="idempotency_conflict"),
+    413: OpenApiResponse(s.ErrorOut, description="request_too_large"),
+}
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    str,
+    # What idempotency_key() accepts: at most 255 characters, no control characters.
+    {"type": "string", "maxLength": MAX_KEY_LENGTH, "pattern": "^[^\\x00-\\x1f\\x7f]*$"},
     OpenApiParameter.HEADER,
     description="Retry-safe write: the same key and body return the first answer again.",
 )
@@ -80,7 +96,14 @@ class ApiView(APIView):
             try:
                 response = super().dispatch(request, *args, **kwargs)
             finally:
-                self._log(request, response, started)
+                try:
+                    self._log(request, response, started)
+                except OperationalError as error:
+                    # The request log is bookkeeping: a busy database loses one line of
+                    # it, never the answer to the client.
+                    if not is_lock_timeout(error):
+                        raise
+                    logger.warning("API request log skipped: database busy (%s)", request.path)
         return response
 
     def perform_authentication(self, request: Request) -> None:
@@ -122,6 +145,45 @@ def _reveal(customers: list[Customer]) -> None:
         )
 
 
+def _masked_customer_body(data: dict[str, Any]) -> dict[str, Any]:
+    """A stored customer answer with its personal data masked (masking twice changes nothing)."""
+    masked = dict(data)
+    masked["phone"] = mask_phone(data.get("phone") or "")
+    masked["id_number"] = mask_id_number(data.get("id_number") or "")
+    if isinstance(data.get("phones"), list):
+        masked["phones"] = [
+            {**phone, "number": mask_phone(phone.get("number") or "")} for phone in data["phones"]
+        ]
+    return masked
+
+
+def _customer_replay(request: Request) -> Callable[[Any], Any]:
+    """How a replayed customer answer is shown to ``request``'s caller, decided now.
+
+    The stored answer is what the first call saw. A caller who may not unmask (now) gets it
+    masked; one who may, gets it as stored, and if that shows personal data unmasked the read
+    is audited like any other.
+    """
+
+    def present(data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        masked = _masked_customer_body(data)
+        if not _may_unmask(request):
+            return masked
+        if masked != data:
+            audit_record(
+                action="reveal",
+                model=Customer._meta.label_lower,
+                object_id=str(data.get("id", "")),
+                object_repr=str(data.get("name", ""))[:200],
+                changes={"field": "id_number, phone", "via": "api", "replay": True},
+            )
+        return data
+
+    return present
+
+
 def _detail(request: Request, customer: Customer) -> dict[str, Any]:
     unmask = _may_unmask(request)
     if unmask:
@@ -135,9 +197,29 @@ def _detail(request: Request, customer: Customer) -> dict[str, Any]:
 
 
 class CustomerPagination(PageNumberPagination):
+    """``page`` and ``page_size`` are positive integers or a 400 naming them (DRF would
+    silently ignore a bad ``page_size`` and answer 404 to a bad ``page``)."""
+
     page_size = settings.HOTLINE_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        for name in (self.page_query_param, self.page_size_query_param):
+            raw = request.query_params.get(name)
+            if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+                raise ValidationError(
+                    {name: [ErrorDetail(_("Expected a whole number from 1."), code="invalid")]}
+                )
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = _("Rows per page, 1 to 200 (more counts as 200).")
+        return parameters
 
 
 class CustomerListApi(ApiView):
@@ -171,16 +253,16 @@ class CustomerListApi(ApiView):
         summary="Create a customer",
         parameters=[IDEMPOTENCY_PARAMETER],
         request=s.CustomerIn,
-        responses={201: s.CustomerDetailOut, 409: OpenApiResponse(s.ErrorOut), **ERRORS},
+        responses={201: s.CustomerDetailOut, **WRITE_ERRORS},
     )
     def post(self, request: Request) -> Response:
         def run() -> Response:
             form = s.CustomerIn(data=request.data)
             form.is_valid(raise_exception=True)
-            customer = services.customer_create(by=request.user, data=form.validated_data)
+            customer = customer_services.customer_create(by=request.user, data=form.validated_data)
             return Response(_detail(request, customer), status=status.HTTP_201_CREATED)
 
-        return idempotent(request, run)
+        return idempotent(request, run, present=_customer_replay(request))
 
 
 class CustomerDetailApi(ApiView):
@@ -200,19 +282,19 @@ class CustomerDetailApi(ApiView):
         summary="Change some fields of a customer",
         parameters=[IDEMPOTENCY_PARAMETER],
         request=s.CustomerIn(partial=True),
-        responses={200: s.CustomerDetailOut, 409: OpenApiResponse(s.ErrorOut), **ERRORS},
+        responses={200: s.CustomerDetailOut, **WRITE_ERRORS},
     )
     def patch(self, request: Request, pk: int) -> Response:
         def run() -> Response:
             customer = selectors.get_customer_for(request.user, pk)
             form = s.CustomerIn(data=request.data, partial=True)
             form.is_valid(raise_exception=True)
-            customer = services.customer_update(
+            customer = customer_services.customer_update(
                 customer=customer, by=request.user, data=form.validated_data
             )
             return Response(_detail(request, customer))
 
-        return idempotent(request, run)
+        return idempotent(request, run, present=_customer_replay(request))
 
 
 class CustomerNoteApi(ApiView):
@@ -223,7 +305,7 @@ class CustomerNoteApi(ApiView):
         summary="Add a note to the customer's timeline",
         parameters=[IDEMPOTENCY_PARAMETER],
         request=s.NoteIn,
-        responses={201: s.NoteOut, 409: OpenApiResponse(s.ErrorOut), **ERRORS},
+        responses={201: s.NoteOut, **WRITE_ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
         def run() -> Response:
@@ -257,7 +339,7 @@ class WebhookEndpointListApi(ApiView):
         summary="Register a webhook endpoint (the signing secret is shown once)",
         parameters=[IDEMPOTENCY_PARAMETER],
         request=s.WebhookEndpointIn,
-        responses={201: s.WebhookEndpointCreatedOut, **ERRORS},
+        responses={201: s.WebhookEndpointCreatedOut, **WRITE_ERRORS},
     )
     def post(self, request: Request) -> Response:
         if not request.user.has_perm("integrations.add_webhookendpoint"):

@@ -6,8 +6,11 @@ real adapter and its field map are what the demo exercises. It requires the conf
 credentials (HTTP Basic, or the bearer token when one is configured) and answers 404 to
 everything when switched off (``HOTLINE_DEMO_BOSS=0``, the production default).
 
-It must run in its own process (``hotline boss-demo``): under ASGI every synchronous view of a
-process shares one thread, so a web process calling its own demo BOSS would wait for itself.
+It runs in its own process on its own port (``hotline boss-demo``, ASGI application
+``hotline.integrations.boss.asgi``): it hands out personal data without Hotline's login, scope
+or audit, as a billing system would, so the web port never serves it; and under ASGI every
+synchronous view of a process shares one thread, so a web process calling its own demo BOSS
+would wait for itself. Its password is made per installation (see ``settings.BOSS``).
 """
 
 from __future__ import annotations
@@ -53,6 +56,14 @@ def _answer(data: Any, status: int = 200) -> JsonResponse:
 
 def _error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"code": status, "msg": message}, status=status)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _error(404, "not found")
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    return _error(500, "internal error")
 
 
 def _authorised(request: HttpRequest) -> bool:

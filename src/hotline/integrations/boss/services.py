@@ -94,6 +94,11 @@ class AccountPanel:
     unknown_to_boss: bool = False
     synced_at: datetime | None = None
 
+    @property
+    def in_arrears(self) -> bool:
+        """A negative balance: the customer owes money, whatever the account's status."""
+        return self.account.balance is not None and self.account.balance < 0
+
 
 @dataclass(frozen=True)
 class BillingPanel:

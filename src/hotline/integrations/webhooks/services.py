@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -22,13 +21,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hotline.accounts.audit import audit_actor, audit_record
+from hotline.audit.context import audit_actor
+from hotline.audit.record import audit_record
 from hotline.integrations.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
+from hotline.integrations.webhooks.addresses import UnsafeWebhookAddress, webhook_target
 from hotline.integrations.webhooks.signing import (
-    DELIVERY_HEADER,
     EVENT_HEADER,
-    SIGNATURE_HEADER,
-    signature_header,
+    new_webhook_secret,
+    webhook_signature_headers,
 )
 
 MAX_ATTEMPTS = 10
@@ -44,10 +44,6 @@ BATCH = 100
 def retry_delay(attempts: int) -> datetime.timedelta:
     """Wait after the ``attempts``-th failed try: 30 s, 1 min, 2 min, 4 min … at most 6 h."""
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY)
-
-
-def new_webhook_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
 
 
 def _check_events(events: Iterable[str]) -> list[str]:
@@ -142,16 +138,31 @@ class DeliveryRun:
 def _send(
     client: httpx.Client, delivery: WebhookDelivery, now: datetime.datetime
 ) -> tuple[int | None, str]:
+    """POST one attempt; the receiver's address is checked (and pinned) first."""
+    try:
+        target = webhook_target(delivery.endpoint.url)
+    except UnsafeWebhookAddress as refused:
+        return None, f"refused: {refused}"[:500]
     body = delivery_body(delivery)
     headers = {
         "Content-Type": "application/json",
-        "User-Agent": "Hotline-Webhooks/1",
+        "User-Agent": "Hotline-Webhooks/2",
         EVENT_HEADER: delivery.event,
-        DELIVERY_HEADER: str(delivery.pk),
-        SIGNATURE_HEADER: signature_header(delivery.endpoint.secret, int(now.timestamp()), body),
+        **webhook_signature_headers(
+            secret=delivery.endpoint.secret, message_id=str(delivery.pk), timestamp=now, body=body
+        ),
     }
+    url = httpx.URL(target.url)
+    extensions = {}
+    if target.address is not None:
+        # Connect to the address that was checked, not to whatever the name resolves to a
+        # moment later; the Host header and TLS (SNI, certificate) still use the name.
+        headers["Host"] = url.netloc.decode("ascii")
+        if url.scheme == "https":
+            extensions["sni_hostname"] = target.host
+        url = url.copy_with(host=target.address)
     try:
-        response = client.post(delivery.endpoint.url, content=body, headers=headers)
+        response = client.post(url, content=body, headers=headers, extensions=extensions)
     except httpx.HTTPError as error:
         return None, f"{type(error).__name__}: {error}"[:500]
     if 200 <= response.status_code < 300:
@@ -227,6 +238,31 @@ def webhook_deliver_due(
         if client is None:
             http.close()
     return run
+
+
+def webhook_sweep(
+    *, now: datetime.datetime | None = None, client: httpx.Client | None = None
+) -> DeliveryRun:
+    """Send every delivery due at ``now``, batch after batch; for a periodic scheduler.
+
+    It picks up what nothing else will: a delivery whose enqueue was lost (a crash between
+    commit and enqueue) and one whose worker died after claiming it (its claim lease has
+    expired, so it is due again). Retries scheduled during the sweep fall after ``now`` and
+    wait for their own time, and rows another worker claims are skipped, so it ends.
+    """
+    now = now or timezone.now()
+    total = DeliveryRun()
+    http = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+    try:
+        while True:
+            run = webhook_deliver_due(now=now, client=http)
+            for outcome in ("delivered", "retrying", "failed", "skipped"):
+                setattr(total, outcome, getattr(total, outcome) + getattr(run, outcome))
+            if run.delivered + run.retrying + run.failed == 0:
+                return total
+    finally:
+        if client is None:
+            http.close()
 
 
 def webhook_delivery_redeliver(

@@ -14,3 +14,123 @@ document.addEventListener("keydown", (event) => {
     target.blur();
   }
 });
+
+// An htmx request that fails must never fail silently, nor wipe what the user typed: the
+// target is left alone and the message goes into the error area of the form that sent it.
+// Hotline's own error fragments (header X-Hotline-Error, e.g. "busy") carry a translated
+// message; any other failure gets the page's generic one.
+function errorArea(elt) {
+  const form = elt.closest("form");
+  const holder = form || elt;
+  let area = form ? form.querySelector(".form-error") : elt.nextElementSibling;
+  if (!area || !area.classList.contains("form-error")) {
+    area = document.createElement("div");
+    area.className = "form-error";
+    area.setAttribute("role", "alert");
+    if (form) form.prepend(area); else holder.insertAdjacentElement("afterend", area);
+  }
+  return area;
+}
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const form = event.detail.elt.closest("form");
+  const area = form ? form.querySelector(".form-error") : null;
+  if (area) area.remove();
+});
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const { xhr, requestConfig } = event.detail;
+  if (xhr.status < 400) return;
+  event.detail.shouldSwap = false;
+  event.detail.isError = true;
+  // The event fires on the swap target; the message belongs to the element that asked.
+  const area = errorArea(requestConfig ? requestConfig.elt : event.detail.elt);
+  if (xhr.getResponseHeader("X-Hotline-Error")) {
+    area.innerHTML = xhr.responseText;
+  } else {
+    area.textContent = document.body.dataset.errorMessage;
+  }
+});
+
+document.addEventListener("htmx:sendError", (event) => {
+  errorArea(event.detail.elt).textContent = document.body.dataset.offlineMessage;
+});
+
+// Pushes: one WebSocket per page to /ws/push/. Elements with data-push-topic name the
+// topics the page shows ("customer.42"); every message is dispatched on document.body as a
+// DOM event "push:<type with dots as dashes>" (customer.updated → push:customer-updated)
+// with the message as its detail, so htmx (hx-trigger="push:customer-updated from:body")
+// or a few lines of script can react. The socket reconnects with back-off.
+(() => {
+  const MAX_DELAY = 30000;
+  let socket = null;
+  let timer = null;
+  let delay = 1000;
+  let subscribed = new Set();
+
+  const topics = () =>
+    [...new Set([...document.querySelectorAll("[data-push-topic]")].map((el) => el.dataset.pushTopic))];
+
+  const subscribe = () => {
+    const wanted = topics().filter((topic) => !subscribed.has(topic));
+    if (socket && socket.readyState === WebSocket.OPEN && wanted.length) {
+      socket.send(JSON.stringify({ subscribe: wanted }));
+      wanted.forEach((topic) => subscribed.add(topic));
+    }
+  };
+
+  const connect = () => {
+    timer = null;
+    if (socket || !topics().length || !("WebSocket" in window)) return;
+    const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + "/ws/push/");
+    subscribed = new Set();
+    socket.addEventListener("open", () => {
+      delay = 1000;
+      subscribe();
+    });
+    socket.addEventListener("message", (event) => {
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (!message || typeof message.type !== "string") return;
+      document.body.dispatchEvent(
+        new CustomEvent("push:" + message.type.replace(/\./g, "-"), { detail: message, bubbles: true }),
+      );
+    });
+    socket.addEventListener("close", (event) => {
+      socket = null;
+      if (event.code === 4401) return; // logged out: a reload brings the login page
+      timer = window.setTimeout(connect, delay + Math.random() * 500);
+      delay = Math.min(delay * 2, MAX_DELAY);
+    });
+  };
+
+  document.addEventListener("DOMContentLoaded", connect);
+  // Content swapped in by htmx may show more topics.
+  document.addEventListener("htmx:afterSettle", () => {
+    if (socket) subscribe();
+    else if (!timer) connect();
+  });
+})();
+
+// A page whose object someone else changed says so, with a reload link
+// (<p class="push-banner" data-push-topic="customer.42" data-push-me="<username>" hidden>).
+document.addEventListener("DOMContentLoaded", () => {
+  const changed = (event) => {
+    const message = event.detail || {};
+    document.querySelectorAll(".push-banner[data-push-topic]").forEach((banner) => {
+      const by = (message.data && message.data.by) || "";
+      if (banner.dataset.pushTopic !== message.topic || !by || by === banner.dataset.pushMe) return;
+      const text = (banner.dataset.changedBy || "Changed by %(name)s.").replace("%(name)s", by);
+      banner.querySelector("[data-push-text]").textContent = text;
+      banner.hidden = false;
+    });
+  };
+  ["push:customer-updated", "push:customer-merged", "push:customer-merge_undone"].forEach((name) =>
+    document.body.addEventListener(name, changed),
+  );
+});

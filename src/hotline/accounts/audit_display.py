@@ -1,0 +1,189 @@
+"""The audit log as a manager reads it: object types and fields by their translated names,
+changes as "field: old → new", values by their labels (choices, yes/no), in the reader's
+language. Display only: what is stored in ``AuditEntry`` is not touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from hotline.accounts.models import AuditEntry
+from hotline.audit.masking import SECRET_PLACEHOLDER
+
+EMPTY = "—"
+# Actions that record someone signing in or out: kept out of the default list.
+SIGN_IN_ACTIONS = (
+    AuditEntry.Action.LOGIN,
+    AuditEntry.Action.LOGIN_FAILED,
+    AuditEntry.Action.LOGOUT,
+)
+# Keys that services write next to model fields (see their ``audit_record`` calls).
+_EXTRA_LABELS = {
+    "cleared_attempts": gettext_lazy("failed attempts cleared"),
+    "duplicate": gettext_lazy("duplicate customer"),
+    "merge": gettext_lazy("merge record"),
+    "phones": gettext_lazy("phones moved"),
+    "dropped_phones": gettext_lazy("phones dropped"),
+    "phone_numbers": gettext_lazy("phone numbers"),
+    "service_accounts": gettext_lazy("service accounts"),
+    "accounts": gettext_lazy("accounts moved"),
+    "timeline": gettext_lazy("timeline entries moved"),
+    "tags": gettext_lazy("tags added"),
+    "field": gettext_lazy("data viewed"),
+    "via": gettext_lazy("via"),
+    "redeliver": gettext_lazy("delivered again"),
+    "event": gettext_lazy("event"),
+    "customers": gettext_lazy("customers"),
+    "seed": gettext_lazy("seed"),
+    "reset": gettext_lazy("replaced existing data"),
+    "format": gettext_lazy("format"),
+    "count": gettext_lazy("count"),
+    "unmasked": gettext_lazy("unmasked"),
+    "username": gettext_lazy("username"),
+    "ip_address": gettext_lazy("IP address"),
+    "fields": gettext_lazy("data viewed"),
+    "export": gettext_lazy("export format"),
+    "rows": gettext_lazy("rows"),
+    "query": gettext_lazy("search"),
+    "import_job": gettext_lazy("import job"),
+    "file": gettext_lazy("file"),
+    "requeued_as": gettext_lazy("queued again as"),
+    "to": gettext_lazy("to"),
+    "reference": gettext_lazy("reference"),
+    "length": gettext_lazy("length"),
+    "loaded": gettext_lazy("rows loaded"),
+    "source": gettext_lazy("source"),
+    "replace": gettext_lazy("replaced existing data"),
+}
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One line of an entry's changes: ``label: old → new`` (or ``label: value``)."""
+
+    label: str
+    old: str | None
+    new: str | None
+
+    def __str__(self) -> str:
+        if self.old is None:
+            return f"{self.label}: {self.new}"
+        return f"{self.label}: {self.old} → {self.new}"
+
+
+@cache
+def _model(label_lower: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(label_lower)
+    except (LookupError, ValueError):
+        return None
+
+
+def audit_model_label(label_lower: str) -> str:
+    """ "customers.customer" → "客户" (the model's verbose name in the active language)."""
+    model = _model(label_lower) if label_lower else None
+    return str(model._meta.verbose_name) if model is not None else label_lower
+
+
+def audit_model_choices(labels: list[str]) -> list[tuple[str, str]]:
+    """(value, translated name) pairs for a filter, sorted by what the reader sees."""
+    return sorted(((label, audit_model_label(label)) for label in labels), key=lambda c: c[1])
+
+
+def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if isinstance(field, models.Field) else None
+
+
+def _label(model: type[models.Model] | None, name: str) -> str:
+    field = _field(model, name)
+    if field is not None:
+        return str(field.verbose_name)
+    return str(_EXTRA_LABELS.get(name, name))
+
+
+MAX_SHOWN = 160
+
+
+def _value(field: models.Field | None, value: Any) -> str:
+    text = _full_value(field, value)
+    # An article body or a long note would push every other entry off the screen.
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+
+
+def _full_value(field: models.Field | None, value: Any) -> str:
+    if value is None or value == "":
+        return EMPTY
+    if value == SECRET_PLACEHOLDER:
+        return _("(hidden)")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(None, item) for item in value) or EMPTY
+    if field is not None:
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if field.is_relation:
+            return f"#{value}"
+    return str(value)
+
+
+def _viewed_fields(model: type[models.Model] | None, value: Any) -> str:
+    """A reveal's ``field`` ("id_number, phone (admin form)") with translated field names."""
+    text = str(value)
+    names, _sep, rest = text.partition(" (")
+    labels = [_label(model, name.strip()) for name in names.split(",") if name.strip()]
+    return ", ".join(labels) + (f" ({rest}" if rest else "")
+
+
+def audit_change_lines(entry: AuditEntry) -> list[ChangeLine]:
+    """The entry's changes as lines a manager can read, in the active language."""
+    model = _model(entry.model) if entry.model else None
+    changes = entry.changes if isinstance(entry.changes, dict) else {}
+    lines: list[ChangeLine] = []
+    for name, change in changes.items():
+        field = _field(model, name)
+        label = _label(model, name)
+        if entry.action == AuditEntry.Action.REVEAL and name in {"field", "fields"}:
+            named = ", ".join(change) if isinstance(change, list) else change
+            lines.append(ChangeLine(label, None, _viewed_fields(model, named)))
+        elif (
+            isinstance(change, list)
+            and len(change) == 2
+            and entry.action
+            in (
+                AuditEntry.Action.CREATE,
+                AuditEntry.Action.UPDATE,
+                AuditEntry.Action.DELETE,
+            )
+        ):
+            old, new = change
+            if entry.action == AuditEntry.Action.CREATE:
+                lines.append(ChangeLine(label, None, _value(field, new)))
+            elif old == new == SECRET_PLACEHOLDER:
+                lines.append(ChangeLine(label, None, _("changed (not shown)")))
+            else:
+                lines.append(ChangeLine(label, _value(field, old), _value(field, new)))
+        elif isinstance(change, dict) and {"added", "removed"} & change.keys():
+            parts = []
+            if change.get("added"):
+                parts.append(_("added %(items)s") % {"items": _value(None, change["added"])})
+            if change.get("removed"):
+                parts.append(_("removed %(items)s") % {"items": _value(None, change["removed"])})
+            lines.append(ChangeLine(label, None, "; ".join(parts)))
+        else:
+            lines.append(ChangeLine(label, None, _value(field, change)))
+    return lines

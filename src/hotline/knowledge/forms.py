@@ -1,0 +1,194 @@
+"""Forms of the knowledge pages: they parse input; the services decide and write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from hotline.accounts.models import Region
+from hotline.catalog.models import StatisticItem
+from hotline.knowledge.models import Article, ArticleContext, Directory, KnowledgeGroup, Tag
+from hotline.knowledge.services.articles import CONTACT_FIELDS, ArticleData
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _codes(text: str) -> list[str]:
+    return [c.strip() for c in (text or "").replace("，", ",").split(",") if c.strip()]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    directory = forms.ModelChoiceField(
+        label=_("Directory"), queryset=Directory.objects.order_by("path"), required=False
+    )
+    tag = forms.ModelChoiceField(label=_("Tag"), queryset=Tag.objects.all(), required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("All kinds")), *Article.Kind.choices], required=False
+    )
+    area = forms.ModelChoiceField(
+        label=_("Area"),
+        queryset=Region.objects.exclude(level=Region.Level.STATION).order_by("path"),
+        required=False,
+    )
+    date_from = forms.DateField(
+        label=_("Published from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Published until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class ArticleForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Article.Kind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    directory = forms.ModelChoiceField(
+        label=_("Directory"), queryset=Directory.objects.order_by("path"), required=False
+    )
+    group = forms.ModelChoiceField(
+        label=_("Group"),
+        queryset=KnowledgeGroup.objects.none(),
+        required=False,
+        help_text=_("Who may read it; empty means the directory's group, or everyone."),
+    )
+    tags = forms.CharField(
+        label=_("Tags"), required=False, help_text=_("Separate tags with commas.")
+    )
+    region = forms.ModelChoiceField(
+        label=_("Area"),
+        queryset=Region.objects.order_by("path"),
+        required=False,
+        help_text=_("For an area announcement: the district or station it concerns."),
+    )
+    valid_from = forms.DateTimeField(label=_("Valid from"), required=False, widget=DATETIME)
+    valid_until = forms.DateTimeField(label=_("Valid until"), required=False, widget=DATETIME)
+    must_read = forms.BooleanField(
+        label=_("Must read: agents confirm they have read it"), required=False
+    )
+    body_html = forms.CharField(
+        label=_("Text"), required=False, widget=forms.Textarea(attrs={"data-editor": "jodit"})
+    )
+    contacts = forms.CharField(
+        label=_("Contacts"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "For a contact directory, one per line: department | person | phone | hours | note"
+        ),
+    )
+    statistic_items = forms.ModelMultipleChoiceField(
+        label=_("Suggest for statistic items"),
+        queryset=StatisticItem.objects.active(),
+        required=False,
+        to_field_name="code",
+    )
+    order_types = forms.CharField(
+        label=_("Suggest for order types"),
+        required=False,
+        help_text=_("Order type codes, separated by commas."),
+    )
+    ivr_choices = forms.CharField(
+        label=_("Suggest for IVR choices"),
+        required=False,
+        help_text=_("IVR menu keys or codes, separated by commas."),
+    )
+    area_fault_ref = forms.CharField(label=_("Area fault"), required=False, max_length=60)
+    note = forms.CharField(label=_("What changed"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, groups: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if groups is not None:
+            self.fields["group"].queryset = groups
+        self.fields["body_html"].widget.attrs["data-upload-url"] = reverse("knowledge:upload")
+
+    @classmethod
+    def initial_for(cls, article: Article) -> dict[str, Any]:
+        contexts = list(article.contexts.values_list("kind", "code"))
+        return {
+            "kind": article.kind,
+            "title": article.title,
+            "directory": article.directory_id,
+            "group": article.group_id,
+            "tags": ", ".join(article.tags.values_list("name", flat=True)),
+            "region": article.region_id,
+            "valid_from": article.valid_from,
+            "valid_until": article.valid_until,
+            "must_read": article.must_read,
+            "body_html": article.body_html,
+            "contacts": "\n".join(
+                " | ".join(getattr(entry, f) for f in CONTACT_FIELDS)
+                for entry in article.contacts.all()
+            ),
+            "statistic_items": [c for k, c in contexts if k == ArticleContext.Kind.STATISTIC_ITEM],
+            "order_types": ", ".join(c for k, c in contexts if k == ArticleContext.Kind.ORDER_TYPE),
+            "ivr_choices": ", ".join(c for k, c in contexts if k == ArticleContext.Kind.IVR_CHOICE),
+            "area_fault_ref": article.area_fault_ref,
+        }
+
+    def article_data(self) -> ArticleData:
+        data = self.cleaned_data
+        contacts = []
+        for line in (data.get("contacts") or "").splitlines():
+            if line.strip():
+                cells = [c.strip() for c in line.split("|")]
+                contacts.append(dict(zip(CONTACT_FIELDS, cells + [""] * 5, strict=False)))
+        K = ArticleContext.Kind
+        contexts = [(K.STATISTIC_ITEM, item.code) for item in data.get("statistic_items") or []]
+        contexts += [(K.ORDER_TYPE, code) for code in _codes(data.get("order_types", ""))]
+        contexts += [(K.IVR_CHOICE, code) for code in _codes(data.get("ivr_choices", ""))]
+        return ArticleData(
+            title=data["title"],
+            body_html=data.get("body_html") or "",
+            kind=data["kind"],
+            directory=data.get("directory"),
+            group=data.get("group"),
+            tags=_codes(data.get("tags", "")),
+            region=data.get("region"),
+            valid_from=data.get("valid_from"),
+            valid_until=data.get("valid_until"),
+            must_read=bool(data.get("must_read")),
+            contexts=contexts,
+            contacts=contacts,
+            area_fault_ref=data.get("area_fault_ref") or "",
+        )
+
+
+class SynonymForm(forms.Form):
+    terms = forms.CharField(
+        label=_("Words with the same meaning"),
+        max_length=500,
+        help_text=_("For example: 机顶盒 / 盒子 / STB"),
+    )
+
+
+class DirectoryForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    parent = forms.ModelChoiceField(
+        label=_("Parent directory"), queryset=Directory.objects.order_by("path"), required=False
+    )
+    group = forms.ModelChoiceField(
+        label=_("Group"), queryset=KnowledgeGroup.objects.all(), required=False
+    )
+    sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, initial=0, required=False)
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = KnowledgeGroup
+        fields = [
+            "name",
+            "description",
+            "everyone_reads",
+            "reader_roles",
+            "reader_teams",
+            "readers",
+            "editor_roles",
+            "editors",
+        ]
+        widgets = {
+            field: forms.SelectMultiple(attrs={"size": 6})
+            for field in ("reader_roles", "reader_teams", "readers", "editor_roles", "editors")
+        }

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RoutingConfig(AppConfig):
+    name = "hotline.routing"
+    label = "routing"
+    verbose_name = _("Switchboard")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from hotline import events
+        from hotline.accounts.menu import MenuEntry, register_menu
+        from hotline.accounts.roles import register_role_permissions
+        from hotline.push.topics import register_topic
+        from hotline.routing import subscribers
+
+        events.subscribe("call.*", subscribers.push_call_event)
+        events.subscribe("agent.state_changed", subscribers.push_agent_state)
+        register_topic("agent", subscribers.agent_topic_allowed)
+        register_topic("switchboard", subscribers.live_topic_allowed)
+
+        desk, supervise = subscribers.USE_DESKTOP, subscribers.SUPERVISE
+        traffic, ivr = "routing.manage_traffic", "routing.publish_ivrflow"
+        register_role_permissions(
+            "routing",
+            {
+                "agent": [desk],
+                "team_lead": [desk, supervise, traffic],
+                "manager": [supervise],
+                "admin": [
+                    supervise,
+                    traffic,
+                    ivr,
+                    "routing.change_ivrflow",
+                    "routing.change_queue",
+                ],
+            },
+        )
+        register_menu(
+            MenuEntry(
+                "desk",
+                _("Agent desktop"),
+                "routing:desk",
+                desk,
+                description=_("Take calls: softphone, screen pop, wrap-up."),
+            ),
+            order=10,
+        )
+        register_menu(
+            MenuEntry(
+                "team",
+                _("My agents"),
+                "routing:team",
+                supervise,
+                description=_("Agents' states live; change a state with a reason."),
+            ),
+            order=20,
+        )
+        register_menu(
+            MenuEntry(
+                "traffic",
+                _("Simulated traffic"),
+                "routing:traffic",
+                traffic,
+                description=_("Switch the demo's simulated callers on or off."),
+            ),
+            order=900,
+        )

@@ -1,0 +1,78 @@
+"""One command interface to the switchboard, whatever the topology.
+
+``switchboard_command({"op": "ready", "agent": 7})`` from a (sync) view:
+- the switchboard runs in this process (embedded set-up, under the web process's lifespan):
+  the command runs on its loop directly;
+- it runs in another process (``hotline switchboard``, production): the command travels
+  over the shared channel layer to the ``switchboard`` group, which only the active
+  switchboard joins, and the answer comes back on a reply channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+
+from hotline.routing import runtime
+
+logger = logging.getLogger(__name__)
+GROUP = "switchboard"
+UNAVAILABLE = {"ok": False, "error": "switchboard_unavailable"}
+
+
+def switchboard_command(command: dict[str, Any]) -> dict[str, Any]:
+    timeout = settings.SWITCHBOARD["COMMAND_TIMEOUT_S"]
+    service = runtime.current()
+    if service is not None and service.loop is not None:
+        future = asyncio.run_coroutine_threadsafe(
+            service.switchboard.command(command), service.loop
+        )
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            future.cancel()
+            return {"ok": False, "error": "switchboard_timeout"}
+    from hotline.push.send import shared_layer
+
+    if shared_layer():
+        try:
+            return async_to_sync(_remote)(command, timeout)
+        except TimeoutError:
+            return {"ok": False, "error": "switchboard_timeout"}
+    return dict(UNAVAILABLE)
+
+
+async def _remote(command: dict[str, Any], timeout: float) -> dict[str, Any]:
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    reply = await layer.new_channel()
+    await layer.group_send(
+        GROUP, {"type": "switchboard.command", "command": command, "reply_to": reply}
+    )
+    message = await asyncio.wait_for(layer.receive(reply), timeout)
+    return message["result"]
+
+
+async def serve_commands(service: Any) -> None:
+    """In the active switchboard process: answer commands arriving over the channel layer."""
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(GROUP, channel)
+    try:
+        while True:
+            message = await layer.receive(channel)
+            try:
+                result = await service.switchboard.command(message["command"])
+            except Exception:
+                logger.exception("switchboard command failed")
+                result = {"ok": False, "error": "internal"}
+            await layer.send(message["reply_to"], {"type": "switchboard.reply", "result": result})
+    finally:
+        await layer.group_discard(GROUP, channel)

@@ -1,0 +1,112 @@
+"""What users read for the switchboard's codes: agent states, system reasons, IVR node kinds,
+call steps. Pages hand these to their scripts, so a pushed update (which carries codes, as
+one push reaches users of either language) is shown in the reader's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from hotline.routing.models import NotReadyReason, Queue
+
+# As the softphone says them ("logged out" of the phone, not of Hotline).
+AGENT_STATES = {
+    "logged_out": pgettext_lazy("agent state", "Logged out"),
+    "ready": pgettext_lazy("agent state", "Ready"),
+    "not_ready": pgettext_lazy("agent state", "Not ready"),
+    "reserved": pgettext_lazy("agent state", "Ringing"),
+    "talking": pgettext_lazy("agent state", "Talking"),
+    "holding": pgettext_lazy("agent state", "Holding"),
+    "wrap_up": pgettext_lazy("agent state", "Wrap-up"),
+}
+
+# Reasons the switchboard sets by itself (configurable reasons are ``NotReadyReason`` rows).
+SYSTEM_REASONS = {
+    "ring_no_answer": _("Did not answer"),
+    "watchdog": _("Reset by the watchdog"),
+    "recovered": _("Switchboard restarted"),
+    "supervisor": _("Set by the team lead"),
+}
+
+NODE_KINDS = {
+    "menu": _("Menu"),
+    "play": _("Message"),
+    "hours": _("Business hours"),
+    "balance": _("Balance (BOSS)"),
+    "area_fault": _("Area fault"),
+    "queue": _("To a queue"),
+    "callback": _("Callback request"),
+    "hangup": _("Hang up"),
+    "goto": _("Back to a menu"),
+}
+
+STEP_KINDS = {
+    "offered": _("Call arrived"),
+    "ivr": _("IVR"),
+    "queued": _("Queued"),
+    "ringing": _("Ringing an agent"),
+    "answered": _("Answered"),
+    "ring_no_answer": _("Not answered"),
+    "held": _("On hold"),
+    "resumed": _("Resumed"),
+    "transferred": _("Transferred"),
+    "consulting": _("Consulting"),
+    "consult_cancelled": _("Consultation cancelled"),
+    "overflow": _("Overflowed"),
+    "ended": _("Ended"),
+    "abandoned": _("Abandoned"),
+    "callback_requested": _("Callback requested"),
+    "callback_dialing": _("Calling back"),
+    "callback_answered": _("Callback answered"),
+    "callback_retry": _("Callback to retry"),
+    "callback_failed": _("Callback failed"),
+    "supervisor_listen": _("Team lead listening"),
+    "supervisor_whisper": _("Team lead whispering"),
+    "supervisor_barge": _("Team lead joined"),
+    "supervisor_end": _("Team lead left"),
+    "consult_answered": _("Consulted agent answered"),
+    "wrapped_up": _("Wrapped up"),
+}
+
+
+SPY_OPS = [
+    ("listen", _("Listen")),
+    ("whisper", _("Whisper")),
+    ("barge", _("Barge in")),
+    ("supervise_end", _("Stop")),
+]
+
+
+def state_labels() -> dict[str, str]:
+    return {code: str(label) for code, label in AGENT_STATES.items()}
+
+
+def reason_labels() -> dict[str, str]:
+    labels = {code: str(label) for code, label in SYSTEM_REASONS.items()}
+    for reason in NotReadyReason.objects.all():
+        labels[reason.code] = reason.label
+    return labels
+
+
+def queue_labels() -> dict[str, str]:
+    return {queue.code: queue.label for queue in Queue.objects.all()}
+
+
+def ivr_path_steps(
+    path: list[dict[str, Any]] | None, queues: dict[str, str] | None = None
+) -> list[dict[str, str]]:
+    """A call's IVR path as the screen pop shows it: each node's own label (or its kind,
+    with the queue's name) and the keys pressed."""
+    steps: list[dict[str, str]] = []
+    for step in path or []:
+        if "key" in step:
+            steps.append({"key": step.get("key") or "", "label": "", "kind": "key"})
+            continue
+        kind = str(step.get("type", ""))
+        label = step.get("label") or str(NODE_KINDS.get(kind, kind))
+        if not step.get("label") and step.get("queue"):
+            label = f"{label}: {(queues or {}).get(step['queue'], step['queue'])}"
+        steps.append({"key": "", "label": label, "kind": kind})
+    return steps

@@ -1,0 +1,124 @@
+"""Reads for the desktop and the supervisor's pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from hotline.accounts.models import User
+from hotline.customers.models import ServiceAccount, Subscription
+from hotline.customers.selectors import customer_timeline, get_customer_for
+from hotline.routing import hooks, labels
+from hotline.routing.models import AgentSkill, NotReadyReason, Queue
+from hotline.telephony.models import CallRecord
+
+
+def agents_with_skills() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, agent_skills__isnull=False).distinct()
+
+
+def supervised_agents(user: Any) -> QuerySet[User]:
+    """Team leads see the agents of the teams they lead; managers and admins (roles whose
+    scope is the whole site) see every agent."""
+    agents = agents_with_skills()
+    role = getattr(user, "role", None)
+    if user.is_superuser or (role is not None and role.all_regions):
+        return agents
+    return agents.filter(Q(team__lead=user))
+
+
+def get_supervised_agent_for(user: Any, pk: int) -> User:
+    agent = supervised_agents(user).filter(pk=pk).first()
+    if agent is None:
+        raise Http404
+    return agent
+
+
+def agent_queues(user: Any) -> list[Queue]:
+    skills = AgentSkill.objects.filter(agent=user).values_list("skill_id", flat=True)
+    return list(Queue.objects.filter(skill_id__in=list(skills), active=True))
+
+
+def all_queues() -> list[Queue]:
+    return list(Queue.objects.filter(active=True))
+
+
+def not_ready_reasons() -> list[NotReadyReason]:
+    return list(NotReadyReason.objects.filter(active=True))
+
+
+OFFERED_TO = ("ringing", "consulting", "answered", "consult_answered")
+
+
+def call_for_desk(user: Any, call_id: str) -> CallRecord:
+    """A call the agent was offered or took (404 otherwise): the screen pop and wrap-up."""
+    call = (
+        CallRecord.objects.filter(call_id=call_id)
+        .select_related("customer", "customer__region", "disposition")
+        .first()
+    )
+    if call is None:
+        raise Http404
+    if call.agent_id == user.pk:
+        return call
+    if call.steps.filter(kind__in=OFFERED_TO, agent=user).exists():
+        return call
+    raise Http404
+
+
+def screen_pop(user: Any, call: CallRecord) -> dict[str, Any]:
+    """What the desktop shows of a call, before and after answering: the caller's customer
+    (within the agent's scope) with accounts, last interactions, open orders and the area
+    fault of their region; the IVR path; the queue; the call script."""
+    customer = None
+    if call.customer_id:
+        try:
+            customer = get_customer_for(user, call.customer_id)
+        except Http404:
+            customer = None
+    accounts: list[ServiceAccount] = []
+    if customer is not None:
+        accounts = list(
+            ServiceAccount.objects.filter(customer=customer).prefetch_related(
+                Prefetch(
+                    "subscriptions",
+                    queryset=Subscription.objects.filter(status=Subscription.Status.ACTIVE),
+                )
+            )[:3]
+        )
+    queues = labels.queue_labels()
+    return {
+        "call": call,
+        "customer": customer,
+        "accounts": accounts,
+        "timeline": customer_timeline(customer=customer, limit=5) if customer else [],
+        "area_fault": hooks.area_fault(customer.region_id) if customer else None,
+        "open_orders": hooks.open_orders(customer),
+        "orders_known": hooks.open_orders_known(),
+        "queue_label": queues.get(call.queue, call.queue),
+        "ivr_steps": labels.ivr_path_steps(call.ivr_path, queues),
+        "script": hooks.call_script_for(call),
+        "work_order_url": hooks.work_order_url(call),
+    }
+
+
+def recent_calls(user: Any, limit: int = 8) -> list[CallRecord]:
+    return list(
+        CallRecord.objects.filter(agent=user)
+        .select_related("customer", "disposition")
+        .order_by("-offered_at")[:limit]
+    )
+
+
+def transfer_agents(user: Any, limit: int = 200) -> QuerySet[User]:
+    """Agents a call may be handed to: those sharing a skill with ``user``."""
+    skills = AgentSkill.objects.filter(agent=user).values("skill_id")
+    return (
+        agents_with_skills()
+        .filter(agent_skills__skill_id__in=skills)
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("username")[:limit]
+    )

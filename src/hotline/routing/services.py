@@ -1,0 +1,188 @@
+"""Writes from pages: wrap-up of a call, supervisors' state changes, the demo traffic
+switch, publishing an IVR flow. Each records its history and publishes its event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline import events
+from hotline.audit.context import acting_as
+from hotline.audit.record import audit_record, audit_saved
+from hotline.catalog.models import StatisticItem
+from hotline.customers.models import TimelineEntry
+from hotline.routing.commands import switchboard_command
+from hotline.routing.domain.ivr import validate
+from hotline.routing.models import IvrFlow, IvrFlowVersion, Queue, TrafficSetting
+from hotline.routing.traffic import parse_mix
+from hotline.telephony.models import CallRecord, CallStep
+
+HANDLED = ("answered", "transferred", "consult_answered")
+
+
+class SwitchboardError(Exception):
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(message or code)
+        self.code = code
+        self.message = message or code
+
+
+def _check(result: dict[str, Any]) -> dict[str, Any]:
+    if not result.get("ok"):
+        raise SwitchboardError(str(result.get("error", "failed")))
+    return result
+
+
+def call_wrap_up(
+    *, call: CallRecord, by: Any, disposition: StatisticItem | None, note: str
+) -> CallRecord:
+    """The agent's after-call work: disposition and note on the record, the call on the
+    customer's timeline, then the agent is ready again (or goes where they asked to)."""
+    # A transferred call has several agents; each wraps up their part once.
+    handled = call.agent_id == by.pk or call.steps.filter(agent=by, kind__in=HANDLED).exists()
+    if not handled:
+        raise ValidationError({"call": _("This is not your call.")})
+    if call.steps.filter(agent=by, kind="wrapped_up").exists():
+        raise ValidationError({"call": _("This call is already wrapped up.")})
+    if disposition is not None and disposition.applies_to == StatisticItem.AppliesTo.ORDERS:
+        raise ValidationError({"disposition": _("This statistic item is not for calls.")})
+    with acting_as(by), transaction.atomic():
+        now = timezone.now()
+        fields = ["wrapped_up_at"]
+        if disposition is not None:
+            call.disposition = disposition
+            fields.append("disposition")
+        if note.strip():
+            call.note = "\n".join(filter(None, [call.note, note.strip()]))
+            fields.append("note")
+        call.wrapped_up_at = now
+        call.save(update_fields=fields)
+        CallStep.objects.create(
+            call=call,
+            at=now,
+            kind="wrapped_up",
+            agent=by,
+            detail={"disposition": disposition.code if disposition else ""},
+        )
+        audit_record(
+            action="update",
+            obj=call,
+            changes={
+                "disposition": [None, disposition.code if disposition else None],
+                "note": ["", call.note[:100]],
+            },
+        )
+        if call.customer_id:
+            title = _("Call answered by %(agent)s") % {"agent": by.display_name or by.username}
+            if disposition is not None:
+                title += f" · {disposition.label}"
+            TimelineEntry.objects.create(
+                customer_id=call.customer_id,
+                at=call.offered_at,
+                kind=TimelineEntry.Kind.CALL,
+                title=title[:200],
+                body=note.strip(),
+                author=by,
+                ref_model="telephony.callrecord",
+                ref_id=str(call.pk),
+            )
+        events.publish(
+            "call.wrapped_up",
+            {"call_id": call.call_id, "agent_id": by.pk, "customer_id": call.customer_id},
+        )
+    switchboard_command({"op": "wrap_up_done", "agent": by.pk})
+    return call
+
+
+def agent_state_set(*, agent: Any, by: Any, op: str, reason: str = "") -> dict[str, Any]:
+    """A supervisor changes an agent's state; the reason is shown to the agent and logged."""
+    if op not in {"ready", "not_ready", "logout"}:
+        raise ValidationError({"state": _("Unknown state.")})
+    if op == "not_ready" and not reason:
+        raise ValidationError({"reason": _("Give a reason.")})
+    result = _check(
+        switchboard_command({"op": op, "agent": agent.pk, "reason": reason, "by": by.pk})
+    )
+    with acting_as(by), transaction.atomic():
+        audit_record(
+            action="update",
+            obj=agent,
+            changes={"agent_state": [None, result.get("state")], "reason": [None, reason]},
+        )
+    return result
+
+
+SPY_OPS = {"listen", "whisper", "barge", "supervise_end"}
+
+
+def call_supervise(*, agent: Any, by: Any, op: str) -> dict[str, Any]:
+    """A team lead listens to, whispers on or joins the call of an agent they supervise (the
+    caller's conversation: audited), or stops."""
+    if op not in SPY_OPS:
+        raise ValidationError({"op": _("Unknown action.")})
+    result = _check(switchboard_command({"op": op, "agent": agent.pk, "by": by.pk}))
+    with acting_as(by), transaction.atomic():
+        audit_record(action="update", obj=agent, changes={"call_supervision": [None, op]})
+    return result
+
+
+def traffic_update(
+    *, by: Any, enabled: bool, calls_per_hour: int, known_share: int, ivr_mix: str
+) -> TrafficSetting:
+    try:
+        parse_mix(ivr_mix)
+    except ValueError as error:
+        raise ValidationError(
+            {"ivr_mix": _("Cannot read “%(part)s”: write key:weight.") % {"part": error.args[0]}}
+        ) from None
+    if not 0 <= known_share <= 100:
+        raise ValidationError({"known_share": _("Give a percentage from 0 to 100.")})
+    if not 0 < calls_per_hour <= 36000:
+        raise ValidationError({"calls_per_hour": _("Give 1 to 36,000 calls per hour.")})
+    with acting_as(by), transaction.atomic():
+        setting = TrafficSetting.objects.select_for_update().first() or TrafficSetting()
+        created = setting.pk is None
+        setting.enabled, setting.calls_per_hour = enabled, calls_per_hour
+        setting.known_share, setting.ivr_mix = known_share, ivr_mix
+        setting.save()
+        audit_saved(setting, created=created)
+    return setting
+
+
+def test_call_place(*, number: str, keys: str, talk: int = 120) -> dict[str, Any]:
+    """A simulated caller dials in now from ``number`` and presses ``keys`` at the menus:
+    to try an IVR flow or show the desktop (demo and tests; refused on a real switch)."""
+    number, keys = number.strip(), keys.strip()
+    if not (number.isdigit() and 5 <= len(number) <= 20):
+        raise ValidationError({"number": _("Give a phone number of 5 to 20 digits.")})
+    if len(keys) > 10 or any(key not in "0123456789*#" for key in keys):
+        raise ValidationError({"keys": _("Keys are digits, * and #, at most 10.")})
+    script = {"keys": keys, "think": 1.0, "patience": 600.0, "talk": float(talk)}
+    return _check(switchboard_command({"op": "place_call", "caller": number, "script": script}))
+
+
+def ivr_publish(*, flow: IvrFlow, tree: dict[str, Any], by: Any) -> IvrFlowVersion:
+    """Save ``tree`` as the flow's next version and publish it, if it validates."""
+    queues = set(Queue.objects.filter(active=True).values_list("code", flat=True))
+    problems = validate(tree, queues=queues)
+    if problems:
+        raise ValidationError({"tree": [f"{p.node}: {p.message}" for p in problems]})
+    with acting_as(by), transaction.atomic():
+        last = flow.versions.order_by("-version").values_list("version", flat=True).first()
+        version = IvrFlowVersion.objects.create(
+            flow=flow,
+            version=(last or 0) + 1,
+            tree=tree,
+            created_by=by,
+            published_at=timezone.now(),
+        )
+        audit_record(
+            action="update", obj=flow, changes={"published_version": [last, version.version]}
+        )
+        events.publish("ivr.published", {"flow": flow.code, "version": version.version})
+    switchboard_command({"op": "reload"})
+    return version

@@ -1,0 +1,310 @@
+"""The switchboard's write-through: every call step and agent state change is written in
+its own short transaction, and the domain event is published with it.
+
+These are sync functions; the switchboard calls them through its one bounded boundary
+(``boundary.SyncBoundary``), never on the event loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+
+from hotline import events
+from hotline.audit.masking import mask_phone
+from hotline.customers.models import Customer, CustomerPhone
+from hotline.customers.phones import normalize_phone
+from hotline.routing.domain.agents import BUSY, AgentState
+from hotline.routing.domain.routing import QueueConfig, Strategy
+from hotline.routing.ivr_context import ivr_prefetch
+from hotline.routing.models import (
+    AgentSkill,
+    AgentStateLog,
+    AgentStatus,
+    CallbackRequest,
+    IvrFlow,
+    Queue,
+)
+from hotline.telephony.clock import as_datetime
+from hotline.telephony.models import CallRecord, CallStep
+
+RESTART_REASON = "switchboard_restart"
+__all__ = ["ivr_prefetch"]  # the switchboard reaches every sync call through this module
+
+
+@dataclass
+class AgentRow:
+    id: int
+    name: str
+    skills: dict[str, int]
+    state: str = AgentState.LOGGED_OUT
+    reason: str = ""
+    calls_today: int = 0
+
+
+@dataclass
+class Configuration:
+    queues: list[QueueConfig]
+    agents: list[AgentRow]
+    flows: dict[str, dict[str, Any]]  # called number ("" = default) -> published tree
+    queue_labels: dict[str, str] = field(default_factory=dict)
+
+
+def load_configuration() -> Configuration:
+    queues = []
+    labels = {}
+    for queue in Queue.objects.filter(active=True).select_related("skill", "overflow_to"):
+        labels[queue.code] = queue.label
+        queues.append(
+            QueueConfig(
+                code=queue.code,
+                skill=queue.skill.code,
+                strategy=Strategy(queue.strategy),
+                min_proficiency=queue.min_proficiency,
+                overflow_after=float(queue.overflow_after) if queue.overflow_after else None,
+                overflow_to=queue.overflow_to.code if queue.overflow_to_id else None,
+                sticky_timeout=queue.sticky_hours * 3600.0,
+                avg_handle=float(queue.avg_handle),
+                ring_timeout=float(queue.ring_timeout),
+                wrap_up_limit=float(queue.wrap_up_limit),
+            )
+        )
+    agents: dict[int, AgentRow] = {}
+    for row in AgentSkill.objects.select_related("agent", "skill").filter(agent__is_active=True):
+        agent = agents.setdefault(
+            row.agent_id,
+            AgentRow(row.agent_id, row.agent.display_name or row.agent.username, {}),
+        )
+        agent.skills[row.skill.code] = row.proficiency
+    for status in AgentStatus.objects.filter(agent_id__in=list(agents)):
+        agents[status.agent_id].state = status.state
+        agents[status.agent_id].reason = status.reason
+        agents[status.agent_id].calls_today = status.calls_today
+    flows = {}
+    for flow in IvrFlow.objects.all():
+        version = flow.published()
+        if version is not None:
+            flows[flow.number or ""] = version.tree
+    return Configuration(queues, list(agents.values()), flows, labels)
+
+
+def recover(*, now: float) -> dict[str, Any]:
+    """After a restart: close the calls the crash cut, free every busy agent, and return
+    the callback requests still waiting (they keep their place).
+
+    Each call and agent is closed in its own short transaction.
+    """
+    at = as_datetime(now)
+    closed = 0
+    for record in CallRecord.objects.filter(ended_at__isnull=True).exclude(
+        state=CallRecord.State.CALLBACK
+    ):
+        with transaction.atomic():
+            abandoned = record.answered_at is None
+            record.state = CallRecord.State.ABANDONED if abandoned else CallRecord.State.ENDED
+            record.ended_at, record.end_reason = at, RESTART_REASON
+            record.hung_up_by = CallRecord.HungUpBy.SYSTEM
+            record.save(update_fields=["state", "ended_at", "end_reason", "hung_up_by"])
+            CallStep.objects.create(
+                call=record, at=at, kind="ended", detail={"reason": RESTART_REASON}
+            )
+            events.publish("call.ended", _call_data(record))
+            closed += 1
+    freed = 0
+    for status in AgentStatus.objects.filter(state__in=[*BUSY, AgentState.WRAP_UP]):
+        agent_state_write(
+            agent_id=status.agent_id,
+            before=status.state,
+            after=AgentState.NOT_READY,
+            reason="recovered",
+            at=now,
+            call_id="",
+            calls_today=status.calls_today,
+        )
+        freed += 1
+    callbacks = list(
+        CallbackRequest.objects.filter(
+            state__in=[
+                CallbackRequest.State.WAITING,
+                CallbackRequest.State.OFFERED,
+                CallbackRequest.State.RETRY,
+                CallbackRequest.State.DIALING,
+            ]
+        ).values("call_id", "number", "customer_id", "queue", "priority", "entered_at", "attempts")
+    )
+    return {"closed_calls": closed, "freed_agents": freed, "callbacks": callbacks}
+
+
+def _call_data(record: CallRecord, **extra: Any) -> dict[str, Any]:
+    return {
+        "call_id": record.call_id,
+        "state": record.state,
+        "agent_id": record.agent_id,
+        "customer_id": record.customer_id,
+        "queue": record.queue,
+        **extra,
+    }
+
+
+def call_open(
+    *,
+    call_id: str,
+    channel: str,
+    caller: str,
+    called: str,
+    at: float,
+    direction: str = CallRecord.Direction.INBOUND,
+) -> dict[str, Any]:
+    """A new call: identify the caller by number and write the record."""
+    number = normalize_phone(caller)
+    phone = (
+        CustomerPhone.objects.filter(number=number, customer__merged_into__isnull=True)
+        .select_related("customer")
+        .first()
+    )
+    customer: Customer | None = phone.customer if phone else None
+    when = as_datetime(at)
+    repeat = CallRecord.objects.filter(
+        caller=number, offered_at__gte=when - timedelta(hours=24)
+    ).exists()
+    with transaction.atomic():
+        record = CallRecord.objects.create(
+            call_id=call_id,
+            channel=channel,
+            caller=number,
+            called=called,
+            customer=customer,
+            state=CallRecord.State.OFFERED,
+            offered_at=when,
+            direction=direction,
+        )
+        CallStep.objects.create(call=record, at=when, kind="offered", detail={"channel": channel})
+    return {
+        "customer_id": customer.pk if customer else None,
+        "vip_level": customer.vip_level if customer else 0,
+        "region_id": customer.region_id if customer else None,
+        "repeat": repeat,
+    }
+
+
+def call_step(
+    *,
+    call_id: str,
+    at: float,
+    kind: str,
+    agent_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    publish: bool = True,
+    assign_agent: int | None = None,
+    **fields: Any,
+) -> None:
+    """Write one step of a call and the record's fields that changed with it."""
+    when = as_datetime(at)
+    for name in ("queued_at", "answered_at", "ended_at"):
+        if fields.get(name) is not None and not hasattr(fields[name], "tzinfo"):
+            fields[name] = as_datetime(fields[name])
+    with transaction.atomic():
+        record = CallRecord.objects.get(call_id=call_id)
+        for name, value in fields.items():
+            setattr(record, name, value)
+        update = list(fields)
+        if assign_agent is not None:
+            record.agent_id = assign_agent
+            update.append("agent")
+        if update:
+            record.save(update_fields=update)
+        CallStep.objects.create(
+            call=record, at=when, kind=kind, agent_id=agent_id, detail=detail or {}
+        )
+        if publish:
+            data = _call_data(record, kind=kind, at=at)
+            if kind == "ringing":
+                data["pop"] = screen_pop(record, agent_id=agent_id)
+                data["agent_id"] = agent_id
+            events.publish(f"call.{kind}", data)
+
+
+def screen_pop(record: CallRecord, *, agent_id: int | None) -> dict[str, Any]:
+    """What the agent's desktop shows the moment the phone rings (before answering)."""
+    customer = record.customer
+    pop: dict[str, Any] = {
+        "call_id": record.call_id,
+        "number": mask_phone(record.caller),
+        "queue": record.queue,
+        "ivr_path": record.ivr_path,
+        "priority": record.priority,
+        "direction": record.direction,
+        "customer": None,
+    }
+    if customer is not None:
+        pop["customer"] = {
+            "id": customer.pk,
+            "name": customer.name,
+            "vip_level": customer.vip_level,
+            "region_id": customer.region_id,
+        }
+    return pop
+
+
+def agent_state_write(
+    *,
+    agent_id: int,
+    before: str,
+    after: str,
+    reason: str,
+    at: float,
+    call_id: str = "",
+    calls_today: int = 0,
+    by_id: int | None = None,
+    wrap_up_deadline: float | None = None,
+) -> None:
+    when = as_datetime(at)
+    with transaction.atomic():
+        AgentStatus.objects.update_or_create(
+            agent_id=agent_id,
+            defaults={
+                "state": after,
+                "reason": reason,
+                "since": when,
+                "call_id": call_id,
+                "calls_today": calls_today,
+            },
+        )
+        AgentStateLog.objects.create(
+            agent_id=agent_id,
+            at=when,
+            from_state=before,
+            to_state=after,
+            reason=reason,
+            call_id=call_id,
+            by_id=by_id,
+        )
+        events.publish(
+            "agent.state_changed",
+            {
+                "agent_id": agent_id,
+                "before": before,
+                "state": after,
+                "reason": reason,
+                "call_id": call_id,
+                "at": at,
+                "by_id": by_id,
+                "calls_today": calls_today,
+                "wrap_up_deadline": wrap_up_deadline,
+            },
+        )
+
+
+def callback_write(*, call_id: str, **fields: Any) -> None:
+    if "entered_at" in fields and not hasattr(fields["entered_at"], "tzinfo"):
+        fields["entered_at"] = as_datetime(fields["entered_at"])
+    with transaction.atomic():
+        CallbackRequest.objects.update_or_create(call_id=call_id, defaults=fields)
+        events.publish("callback.changed", {"call_id": call_id, "state": fields.get("state", "")})
+
+
+def recording_attach(*, call_id: str, path: str, seconds: float) -> None:
+    CallRecord.objects.filter(call_id=call_id).update(recording=path, recording_seconds=seconds)

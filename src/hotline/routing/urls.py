@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from hotline.routing.views import calls, desk, supervision
+
+app_name = "routing"
+urlpatterns = [
+    path("", desk.desk, name="desk"),
+    path("command/", desk.desk_command, name="command"),
+    path("state/", desk.desk_state, name="state"),
+    path("pop/<str:call_id>/", desk.desk_pop, name="pop"),
+    path("pop/<str:call_id>/new-customer/", desk.desk_new_customer, name="pop_new_customer"),
+    path("recent/", desk.desk_recent, name="recent"),
+    path("wrap-up/<str:call_id>/", desk.desk_wrap_up, name="wrap_up"),
+    path("team/", supervision.team, name="team"),
+    path("team/<int:pk>/state/", supervision.team_set_state, name="team_set_state"),
+    path("team/<int:pk>/supervise/", supervision.team_supervise, name="team_supervise"),
+    path("traffic/", supervision.traffic, name="traffic"),
+    path("traffic/call/", supervision.traffic_call, name="traffic_call"),
+    path("calls/<int:pk>/", calls.call_detail, name="call"),
+    path("calls/by-id/<str:call_id>/", calls.call_by_id, name="call_by_id"),
+    path("calls/<int:pk>/recording.wav", calls.call_recording, name="recording"),
+]

@@ -1,0 +1,313 @@
+"""Work orders over the REST API: the same services, permissions and region scope as the pages.
+
+A network-management system opens orders with ``POST /api/v1/tickets/`` (retry-safe with an
+``Idempotency-Key``) and drives them with ``POST /api/v1/tickets/<id>/actions/``; an action
+the workflow does not allow answers 409 ``illegal_transition`` naming both states.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from hotline.accounts.models import Region, Technician
+from hotline.audit.masking import mask_phone
+from hotline.audit.personal_data import can_unmask
+from hotline.audit.record import audit_record
+from hotline.catalog.models import StatisticItem
+from hotline.customers.selectors import get_customer_for
+from hotline.integrations.api.errors import error_body
+from hotline.integrations.api.idempotency import idempotent
+from hotline.integrations.api.permissions import token_allows
+from hotline.integrations.api.serializers import ErrorOut
+from hotline.integrations.api.views import ERRORS, IDEMPOTENCY_PARAMETER, ApiView
+from hotline.tickets import selectors
+from hotline.tickets.models import OrderType, Priority, Ticket
+from hotline.tickets.services.opening import ticket_open
+from hotline.tickets.services.transitions import ticket_transition
+from hotline.tickets.workflow import TRANSITIONS, IllegalTransition, State
+
+ACTIONS = sorted(name for name in TRANSITIONS if name != "fault_resolve")
+CONFLICT = {409: OpenApiResponse(ErrorOut, description="illegal_transition")}
+
+
+class FormFieldOut(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.CharField()
+    required = serializers.BooleanField()
+    choices = serializers.ListField(child=serializers.CharField(), source="choice_list")
+
+
+class OrderTypeOut(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    default_priority = serializers.CharField()
+    fields = FormFieldOut(many=True, source="field_list")
+
+
+class TicketIn(serializers.Serializer):
+    order_type = serializers.SlugField(help_text="Code of the order type (GET /order-types/).")
+    customer = serializers.IntegerField(required=False, allow_null=True)
+    region = serializers.SlugField(required=False, help_text="Region code (without a customer).")
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    category = serializers.SlugField(required=False, help_text="Statistic item code.")
+    address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    contact_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    form = serializers.DictField(required=False, help_text="Custom fields by key.")
+    external_ref = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+
+class ActionIn(serializers.Serializer):
+    action = serializers.ChoiceField(choices=ACTIONS)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    technician = serializers.IntegerField(required=False, help_text="For dispatch/redispatch.")
+    parts_used = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    confirmation_code = serializers.CharField(required=False, allow_blank=True, max_length=8)
+    satisfied = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class HistoryOut(serializers.Serializer):
+    at = serializers.DateTimeField()
+    by = serializers.CharField(source="actor_name")
+    action = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    note = serializers.CharField()
+
+
+class TicketOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    order_type = serializers.CharField(source="order_type.code")
+    state = serializers.ChoiceField(choices=State.choices)
+    priority = serializers.CharField()
+    region = serializers.CharField(source="region.code")
+    customer = serializers.IntegerField(source="customer_id", allow_null=True)
+    address = serializers.CharField()
+    contact_name = serializers.CharField()
+    contact_phone = serializers.SerializerMethodField()
+    description = serializers.CharField()
+    form = serializers.JSONField(source="form_data")
+    technician = serializers.SerializerMethodField()
+    external_ref = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    response_due_at = serializers.DateTimeField(allow_null=True)
+    arrival_due_at = serializers.DateTimeField(allow_null=True)
+    resolution_due_at = serializers.DateTimeField(allow_null=True)
+    closure_due_at = serializers.DateTimeField(allow_null=True)
+    resolution_met = serializers.BooleanField(allow_null=True)
+    repeat_of = serializers.SerializerMethodField()
+
+    def get_contact_phone(self, obj: Ticket) -> str:
+        return obj.contact_phone if self.context.get("unmask") else mask_phone(obj.contact_phone)
+
+    def get_technician(self, obj: Ticket) -> dict[str, Any] | None:
+        if obj.technician is None:
+            return None
+        return {"id": obj.technician_id, "name": str(obj.technician)}
+
+    def get_repeat_of(self, obj: Ticket) -> str | None:
+        if not obj.repeat_of_id:
+            return None
+        return Ticket.objects.filter(pk=obj.repeat_of_id).values_list("number", flat=True).first()
+
+
+class TicketDetailOut(TicketOut):
+    history = serializers.SerializerMethodField()
+
+    def get_history(self, obj: Ticket) -> list[dict[str, Any]]:
+        return HistoryOut(selectors.ticket_history(obj), many=True).data
+
+
+def _unmask(request: Request, tickets: list[Ticket]) -> bool:
+    """Contact phones unmasked only for a role that may and a token with the scope; audited."""
+    allowed = can_unmask(request.user) and token_allows(request, "customers:unmask")
+    if allowed:
+        for ticket in tickets:
+            audit_record(
+                action="reveal", obj=ticket, changes={"field": "contact_phone", "via": "api"}
+            )
+    return allowed
+
+
+def _detail(request: Request, ticket: Ticket, *, history: bool = True) -> dict[str, Any]:
+    """The order as a service returned it (its type, region and technician are loaded);
+    writes answer without the history (GET the order for it)."""
+    serializer = TicketDetailOut if history else TicketOut
+    return serializer(ticket, context={"unmask": _unmask(request, [ticket])}).data
+
+
+class TicketPagination(PageNumberPagination):
+    page_size = settings.HOTLINE_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class OrderTypeListApi(ApiView):
+    required_scopes = ["tickets:read"]
+
+    @extend_schema(
+        operation_id="order_types_list",
+        summary="Order types and their form fields",
+        responses={200: OrderTypeOut(many=True), **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        if not request.user.has_perm("tickets.view_ticket"):
+            raise PermissionDenied
+        types = list(OrderType.objects.filter(active=True).prefetch_related("fields"))
+        for order_type in types:
+            order_type.field_list = sorted(
+                order_type.fields.all(), key=lambda f: (f.sort_order, f.pk)
+            )
+        return Response(OrderTypeOut(types, many=True).data)
+
+
+class TicketListApi(ApiView):
+    required_scopes = {"GET": ["tickets:read"], "POST": ["tickets:write"]}
+
+    @extend_schema(
+        operation_id="tickets_list",
+        summary="Work orders, newest first",
+        parameters=[
+            OpenApiParameter("state", str, enum=State.values),
+            OpenApiParameter("number", str, description="Order number (or its beginning)."),
+            OpenApiParameter("customer", int),
+            OpenApiParameter("external_ref", str),
+        ],
+        responses={200: TicketOut(many=True), **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        tickets = selectors.ticket_list(
+            request.user, query=params.get("number", ""), state=params.get("state", "")
+        )
+        if params.get("customer", "").isdigit():
+            tickets = tickets.filter(customer_id=int(params["customer"]))
+        if params.get("external_ref"):
+            tickets = tickets.filter(external_ref=params["external_ref"])
+        paginator = TicketPagination()
+        page = list(paginator.paginate_queryset(tickets, request, view=self) or [])
+        data = TicketOut(page, many=True, context={"unmask": _unmask(request, page)}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(
+        operation_id="tickets_create",
+        summary="Open a work order",
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request=TicketIn,
+        responses={201: TicketOut, 409: OpenApiResponse(ErrorOut), **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        def run() -> Response:
+            form = TicketIn(data=request.data)
+            form.is_valid(raise_exception=True)
+            data = form.validated_data
+            order_type = OrderType.objects.filter(code=data["order_type"], active=True).first()
+            if order_type is None:
+                raise serializers.ValidationError({"order_type": ["Unknown order type."]})
+            customer = (
+                get_customer_for(request.user, data["customer"]) if data.get("customer") else None
+            )
+            region = None
+            if data.get("region"):
+                region = Region.objects.filter(code=data["region"]).first()
+                if region is None:
+                    raise serializers.ValidationError({"region": ["Unknown region."]})
+            category_id = None
+            if data.get("category"):
+                category_id = (
+                    StatisticItem.objects.filter(code=data["category"])
+                    .values_list("id", flat=True)
+                    .first()
+                )
+                if category_id is None:
+                    raise serializers.ValidationError({"category": ["Unknown statistic item."]})
+            ticket = ticket_open(
+                by=request.user,
+                order_type=order_type,
+                customer=customer,
+                region=region,
+                priority=data.get("priority", ""),
+                category_id=category_id,
+                address=data.get("address", ""),
+                contact_name=data.get("contact_name", ""),
+                contact_phone=data.get("contact_phone", ""),
+                description=data.get("description", ""),
+                form=data.get("form") or {},
+                source=Ticket.Source.API,
+                external_ref=data.get("external_ref", ""),
+            )
+            return Response(_detail(request, ticket, history=False), status=status.HTTP_201_CREATED)
+
+        return idempotent(request, run)
+
+
+class TicketDetailApi(ApiView):
+    required_scopes = ["tickets:read"]
+
+    @extend_schema(
+        operation_id="tickets_retrieve",
+        summary="A work order with its history",
+        responses={200: TicketDetailOut, **ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        ticket = selectors.get_ticket_for(request.user, pk, related=selectors.ACTION_RELATED)
+        return Response(_detail(request, ticket))
+
+
+class TicketActionApi(ApiView):
+    required_scopes = ["tickets:write"]
+
+    @extend_schema(
+        operation_id="tickets_action",
+        summary="Move a work order along its workflow",
+        description="Actions: " + ", ".join(ACTIONS) + ". Dispatch needs `technician`.",
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request=ActionIn,
+        responses={200: TicketOut, **CONFLICT, **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        def run() -> Response:
+            # Scope answered from the index; the service loads and locks the row itself.
+            if not selectors.visible_tickets(request.user).filter(pk=pk).exists():
+                raise Http404("ticket")
+            ticket = Ticket(pk=pk)
+            form = ActionIn(data=request.data)
+            form.is_valid(raise_exception=True)
+            data = dict(form.validated_data)
+            action = data.pop("action")
+            kwargs: dict[str, Any] = {"note": data.get("note", "")}
+            if action in ("dispatch", "redispatch"):
+                if not data.get("technician"):
+                    raise serializers.ValidationError({"technician": ["Name the technician."]})
+                kwargs["technician"] = get_object_or_404(
+                    Technician.objects.select_related("user"), pk=data["technician"]
+                )
+            elif action == "resolve":
+                kwargs["parts_used"] = data.get("parts_used", "")
+                kwargs["confirmation_code"] = data.get("confirmation_code", "")
+            elif action == "verify":
+                kwargs["satisfied"] = data.get("satisfied")
+            try:
+                ticket = ticket_transition(ticket=ticket, action=action, by=request.user, **kwargs)
+            except IllegalTransition as error:
+                return Response(
+                    error_body("illegal_transition", error.message),
+                    status=status.HTTP_409_CONFLICT,
+                )
+            return Response(_detail(request, ticket, history=False))
+
+        return idempotent(request, run)

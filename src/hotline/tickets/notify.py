@@ -1,0 +1,40 @@
+"""The work-order app's door to text messages and their signed links.
+
+``sms(...)`` queues a message through the SMS outbox (``integrations.sms``) in the caller's
+transaction, so it exists exactly when the change does and waits out a gateway that is down.
+A technician's SMS carries ``technician_link(line)``: a signed, expiring short link naming
+the history line that sent them the order (order + technician at that moment), so a link
+forwarded after a reassignment never opens the order for the wrong person.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from hotline.customers.phones import is_mobile, normalize_phone
+
+LINK_KIND = "wo"
+
+
+def sms(*, to: str, text: str, ticket: Any = None, purpose: str = "", key: str = "") -> Any:
+    """Queue ``text`` to the mobile ``to`` (nothing for an empty number or a landline).
+
+    ``key`` makes the message idempotent (the same key is queued once per number); without
+    one every call queues a message of its own.
+    """
+    from hotline.integrations.sms.services import sms_queue
+
+    number = normalize_phone(to or "")
+    if not is_mobile(number):
+        return None
+    ticket_id = getattr(ticket, "pk", "")
+    reference = f"ticket:{ticket_id}:{purpose}:{key or uuid.uuid4().hex[:12]}"
+    return sms_queue(to=number, text=text, reference=reference[:100])
+
+
+def technician_link(history_id: int) -> str:
+    """The short link of a dispatch or reassignment line (lifetime: SMS link setting)."""
+    from hotline.integrations.sms.links import signed_link
+
+    return signed_link(LINK_KIND, history_id)

@@ -1,0 +1,157 @@
+"""What the work-order app does with its own events: timers, timeline, pushes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
+from hotline.events import Event
+from hotline.push.send import push_send
+
+# Events that put a line on the customer's timeline.
+TIMELINE_EVENTS = {
+    "ticket.created": pgettext_lazy("timeline", "opened"),
+    "ticket.dispatched": pgettext_lazy("timeline", "dispatched"),
+    "ticket.resolved": pgettext_lazy("timeline", "resolved"),
+    "ticket.closed": pgettext_lazy("timeline", "closed"),
+    "ticket.cancelled": pgettext_lazy("timeline", "cancelled"),
+    "ticket.reopened": pgettext_lazy("timeline", "reopened"),
+}
+
+
+def _ticket_id(event: Event) -> int | None:
+    ticket = event.data.get("ticket")
+    return ticket.get("id") if isinstance(ticket, dict) else None
+
+
+def sync_timers(event: Event) -> None:
+    """In the event's transaction: the order's timers follow its new state."""
+    from hotline.tickets.models import Ticket
+    from hotline.tickets.services.common import publishing_ticket
+    from hotline.tickets.services.timers import timers_sync
+
+    ticket_id = _ticket_id(event)
+    if ticket_id is None:
+        return
+    ticket = publishing_ticket(ticket_id) or (
+        Ticket.objects.select_related("sla_policy")
+        .only(*TIMER_FIELDS, "sla_policy__accept_minutes", "sla_policy__escalate_minutes")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is not None:
+        timers_sync(ticket, now=event.occurred_at)
+
+
+# What ``timers.wanted_timers`` reads of an order.
+TIMER_FIELDS = (
+    "state",
+    "paused_at",
+    "area_fault",
+    "sla_policy",
+    "technician",
+    "escalation_level",
+    "dispatched_at",
+    "owner",
+    "owner_acknowledged",
+    "owner_since",
+    "warning_at",
+    "resolution_due_at",
+)
+
+
+def timeline_entry(event: Event) -> None:
+    """In the event's transaction: the order's steps on the customer's timeline."""
+    from hotline.customers.models import TimelineEntry
+
+    verb = TIMELINE_EVENTS.get(event.name)
+    data = event.data.get("ticket") or {}
+    if verb is None or not data.get("customer_id"):
+        return
+    title = _("Work order %(number)s %(type)s %(verb)s") % {
+        "number": data["number"],
+        "type": data.get("type_label", ""),
+        "verb": verb,
+    }
+    body = event.data.get("note") or event.data.get("description", "")
+    if event.name == "ticket.dispatched" and event.data.get("technician"):
+        body = _("To %(technician)s.") % {"technician": event.data["technician"]} + (
+            f" {body}" if body else ""
+        )
+    TimelineEntry.objects.create(
+        customer_id=data["customer_id"],
+        at=event.occurred_at,
+        kind=TimelineEntry.Kind.ORDER,
+        title=title[:200],
+        body=body[:2000],
+        author_id=event.actor_id,
+        ref_model="tickets.ticket",
+        ref_id=str(data["id"]),
+    )
+
+
+def board_topics(region_path: str) -> list[str]:
+    """The board topics an order is announced on: its own region's and the whole city's.
+    (A board listens to every region of its user's scope, see ``views.board``.)"""
+    codes = [code for code in region_path.strip("/").split("/") if code]
+    return [f"ticketboard.{codes[-1]}", "ticketboard.all"] if codes else ["ticketboard.all"]
+
+
+def push_ticket_event(event: Event) -> None:
+    """After commit: open boards, the order's page, and the people it concerns."""
+    data = event.data.get("ticket") or {}
+    if not data.get("id"):
+        return
+    payload = {
+        "id": data["id"],
+        "number": data.get("number"),
+        "state": data.get("state"),
+        "by": event.actor_name,
+    }
+    for topic in board_topics(data.get("region_path", "")):
+        push_send(topic, event.name, payload)
+    people = {data.get("owner_id"), event.data.get("owner_id"), data.get("technician_user_id")}
+    for user_id in people - {None, event.actor_id}:
+        push_send(f"user.{user_id}", event.name, payload)
+
+
+def board_topic_allowed(user: Any, key: str) -> bool:
+    from hotline.accounts.models import Region
+    from hotline.accounts.scope import regions_in_scope
+
+    if not user.has_perm("tickets.view_ticket"):
+        return False
+    scope = regions_in_scope(user)
+    if key == "all":
+        return scope is None
+    region_id = Region.objects.filter(code=key).values_list("id", flat=True).first()
+    return region_id is not None and (scope is None or region_id in scope)
+
+
+def ticket_topic_allowed(user: Any, key: str) -> bool:
+    from django.http import Http404
+
+    from hotline.tickets.selectors import get_ticket_for
+
+    if not key.isdigit():
+        return False
+    try:
+        get_ticket_for(user, int(key))
+    except Http404:
+        return False
+    return True
+
+
+def area_fault_followups(event: Event) -> None:
+    """After commit: BOSS hears of a declared fault; a resolved one resolves its reports."""
+    from hotline.tickets.tasks import tickets_area_fault_boss, tickets_area_fault_resolve
+
+    fault = event.data.get("area_fault") or {}
+    if not fault.get("id"):
+        return
+    if event.name == "area_fault.declared":
+        tickets_area_fault_boss.enqueue(fault_id=fault["id"])
+    elif event.name == "area_fault.resolved":
+        tickets_area_fault_resolve.enqueue(fault_id=fault["id"], user_id=event.actor_id, note="")

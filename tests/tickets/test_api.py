@@ -1,0 +1,163 @@
+"""The work-order API: same rules as the pages (scopes, roles, regions), idempotent opening,
+illegal transitions as 409 naming both states, webhooks for every transition."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.integrations.api.tokens import api_token_issue
+from hotline.integrations.models import ApiClient, WebhookDelivery, WebhookEndpoint
+from hotline.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def token_for(user, scopes=("tickets:read", "tickets:write")) -> dict[str, str]:
+    client = ApiClient.objects.create(
+        name=f"nms-{user.username}-{ApiClient.objects.count()}", user=user
+    )
+    _token, full = api_token_issue(client=client, scopes=scopes, by=None)
+    return {"HTTP_AUTHORIZATION": f"Bearer {full}"}
+
+
+BODY = {
+    "order_type": "fault-repair",
+    "region": "s1a",
+    "priority": "major",
+    "description": "光节点 GJ-17 告警",
+    "form": {"symptom": "无信号"},
+    "external_ref": "NMS-ALARM-17",
+}
+
+
+def test_a_network_system_opens_an_order_once_however_often_it_retries(desk, client):
+    headers = {**token_for(desk.dispatcher), "HTTP_IDEMPOTENCY_KEY": "alarm-17"}
+    first = client.post("/api/v1/tickets/", BODY, content_type="application/json", **headers)
+    again = client.post("/api/v1/tickets/", BODY, content_type="application/json", **headers)
+    assert first.status_code == 201, first.content
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert first.json()["number"] == again.json()["number"]
+    assert Ticket.objects.filter(external_ref="NMS-ALARM-17").count() == 1
+    body = first.json()
+    assert body["state"] == "new" and body["priority"] == "major" and body["region"] == "s1a"
+    assert "history" not in body  # writes answer briefly; the order's page has it
+    detail = client.get(f"/api/v1/tickets/{body['id']}/", **headers).json()
+    assert [h["action"] for h in detail["history"]] == ["created", "owner_assigned"]
+    assert Ticket.objects.get(pk=body["id"]).source == "api"
+
+
+def test_bad_input_names_each_field(desk, client):
+    bad = {**BODY, "form": {"symptom": "下雨"}, "priority": "huge"}
+    response = client.post(
+        "/api/v1/tickets/", bad, content_type="application/json", **token_for(desk.dispatcher)
+    )
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    assert "priority" in fields
+    unknown = client.post(
+        "/api/v1/tickets/",
+        {**BODY, "order_type": "nope"},
+        content_type="application/json",
+        **token_for(desk.dispatcher),
+    )
+    assert unknown.status_code == 400 and "order_type" in unknown.json()["error"]["fields"]
+    service = client.post(
+        "/api/v1/tickets/",
+        {**BODY, "form": {"symptom": "下雨"}},
+        content_type="application/json",
+        **token_for(desk.dispatcher),
+    )
+    assert service.status_code == 400 and "form.symptom" in service.json()["error"]["fields"]
+    assert not Ticket.objects.exists()
+
+
+def test_a_read_only_token_cannot_open_orders(desk, client):
+    response = client.post(
+        "/api/v1/tickets/",
+        BODY,
+        content_type="application/json",
+        **token_for(desk.dispatcher, scopes=("tickets:read",)),
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "insufficient_scope"
+
+
+def test_orders_outside_the_acting_users_regions_are_not_found(desk, client, open_order):
+    from hotline.accounts.models import Role
+    from tests import factories
+
+    ticket = open_order()
+    stranger = factories.user(Role.DISPATCHER, regions=[desk.world.s2a])
+    headers = token_for(stranger)
+    assert client.get(f"/api/v1/tickets/{ticket.pk}/", **headers).status_code == 404
+    assert client.get("/api/v1/tickets/", **headers).json()["results"] == []
+    action = client.post(
+        f"/api/v1/tickets/{ticket.pk}/actions/",
+        {"action": "cancel", "note": "x"},
+        content_type="application/json",
+        **headers,
+    )
+    assert action.status_code == 404
+    outside = client.post(
+        "/api/v1/tickets/",
+        {**BODY, "customer": desk.world.c1a.pk, "region": None},
+        content_type="application/json",
+        **headers,
+    )
+    assert outside.status_code in (400, 404)
+
+
+def test_the_workflow_through_the_api_and_a_409_for_an_illegal_step(desk, client, open_order):
+    ticket = open_order()
+    dispatcher = token_for(desk.dispatcher)
+    technician = token_for(desk.tech_a.user)
+    url = f"/api/v1/tickets/{ticket.pk}/actions/"
+
+    def act(headers, **body):
+        return client.post(url, body, content_type="application/json", **headers)
+
+    early = act(technician, action="resolve", note="修好了")
+    assert early.status_code == 409
+    error = early.json()["error"]
+    assert error["code"] == "illegal_transition"
+    assert "新建" in error["message"] and "已处理" in error["message"]
+    assert act(dispatcher, action="dispatch", technician=desk.tech_a.pk).status_code == 200
+    assert act(technician, action="accept").json()["state"] == "accepted"
+    refused = act(dispatcher, action="accept")
+    assert refused.status_code == 403
+    assert act(technician, action="arrive").json()["state"] == "on_site"
+    done = act(
+        technician,
+        action="resolve",
+        note="更换分支器",
+        confirmation_code=Ticket.objects.get(pk=ticket.pk).confirmation_code,
+    )
+    assert done.status_code == 200 and done.json()["state"] == "resolved"
+    assert done.json()["contact_phone"].count("*") == 4
+
+
+def test_every_transition_becomes_a_webhook_delivery(desk, client, open_order):
+    endpoint = WebhookEndpoint.objects.create(
+        name="nms", url="https://nms.example/hook", secret="s", events=["ticket.*", "*"]
+    )
+    ticket = open_order()
+    headers = token_for(desk.dispatcher)
+    client.post(
+        f"/api/v1/tickets/{ticket.pk}/actions/",
+        {"action": "dispatch", "technician": desk.tech_a.pk},
+        content_type="application/json",
+        **headers,
+    )
+    events = set(WebhookDelivery.objects.filter(endpoint=endpoint).values_list("event", flat=True))
+    assert {"ticket.created", "ticket.owner_assigned", "ticket.dispatched"} <= events
+    payload = WebhookDelivery.objects.get(event="ticket.dispatched").payload
+    assert payload["ticket"]["number"] == ticket.number
+    assert "contact_phone" not in payload["ticket"]
+
+
+def test_order_types_describe_their_forms(desk, client):
+    response = client.get("/api/v1/order-types/", **token_for(desk.agent))
+    assert response.status_code == 200
+    fault = next(t for t in response.json() if t["code"] == "fault-repair")
+    assert [f["key"] for f in fault["fields"]] == ["symptom", "device", "photo"]
+    assert fault["fields"][0]["choices"] == ["无信号", "马赛克", "机顶盒不开机"]
