@@ -62,7 +62,8 @@ def test_agent_creates_a_customer_for_an_unknown_caller_and_edits_the_address(
     street.press("Enter")
     page.wait_for_selector("#section-address:not([data-editing])")
     assert "延政中路" in page.inner_text("[data-field=street]")
-    assert page.evaluate("document.activeElement.dataset.edit") == "address"
+    # htmx moves focus when the swap settles, a moment after the section is in place.
+    page.wait_for_function("document.activeElement?.dataset.edit === 'address'")
     screenshot("customer-address-edited")
     customer.refresh_from_db()
     assert customer.street == "延政中路"
