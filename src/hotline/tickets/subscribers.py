@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from hotline.events import Event
-from hotline.push.send import push_send
+from hotline.push.send import push_send_many
 
 # Events that put a line on the customer's timeline.
 TIMELINE_EVENTS = {
@@ -110,11 +110,10 @@ def push_ticket_event(event: Event) -> None:
         "state": data.get("state"),
         "by": event.actor_name,
     }
-    for topic in board_topics(data.get("region_path", "")):
-        push_send(topic, event.name, payload)
+    topics = board_topics(data.get("region_path", ""))
     people = {data.get("owner_id"), event.data.get("owner_id"), data.get("technician_user_id")}
-    for user_id in people - {None, event.actor_id}:
-        push_send(f"user.{user_id}", event.name, payload)
+    topics += [f"user.{user_id}" for user_id in sorted(people - {None, event.actor_id})]
+    push_send_many([(topic, event.name, payload) for topic in topics])
 
 
 def board_topic_allowed(user: Any, key: str) -> bool:
