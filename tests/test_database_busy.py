@@ -11,7 +11,7 @@ import re
 from html import unescape
 
 import pytest
-from django.db import DatabaseError, OperationalError, connection
+from django.db import DatabaseError, OperationalError, connection, connections
 from django.test import override_settings
 from django.urls import reverse
 
@@ -108,3 +108,31 @@ def test_other_errors_are_still_server_errors(world, agent, client):
     crashing.force_login(agent)
     with override_settings(ROOT_URLCONF="tests.error_urls"):
         assert crashing.get("/boom/").status_code == 500
+
+
+def test_a_waiting_writer_takes_the_lock_at_its_next_attempt_after_release(
+    world, agent, monkeypatch
+):
+    """SQLite: a write waiting for the lock retries every 2 ms, so it gets in during the short
+    pause a long job leaves between its transactions (not at SQLite's next backoff step)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL writers wait on row locks, not on one database lock")
+    from hotline.customers.services import customer_note_add
+    from hotline.dbbackends.sqlite3 import base
+
+    other = connections.create_connection("default")
+    other.cursor().execute("BEGIN IMMEDIATE")
+    attempts: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        attempts.append(seconds)
+        if len(attempts) == 3:
+            other.cursor().execute("ROLLBACK")  # the long job's transaction ends
+
+    monkeypatch.setattr(base, "_sleep", sleep)
+    try:
+        customer_note_add(customer=world.c1a, by=agent, body="等锁的备注")
+    finally:
+        other.close()
+    assert attempts == [base.POLL_S] * 3
+    assert notes_of(world.c1a) == 1

@@ -88,11 +88,3 @@ def test_size_stays_within_its_bounds():
     for _ in range(10):
         pacer.record(pacer.rows, 0.0001)
     assert pacer.rows == 100
-
-
-def test_a_transaction_longer_than_planned_is_followed_by_a_longer_pause():
-    clock = Clock()
-    pacer = _pacer(clock)
-    pacer.record(10, 0.150)  # the machine stalled: a waiter now retries every 50 ms or so
-    pacer.pause()
-    assert clock.slept[-1] >= 0.075

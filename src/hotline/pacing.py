@@ -1,15 +1,14 @@
 """Long jobs write in short transactions that leave room for everyone else (decision 0013).
 
-SQLite lets one connection write at a time. A writer that finds the lock taken sleeps and
-retries at growing intervals (SQLite's busy handler: 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50,
-then 100 ms), so a job that commits and at once begins again would keep an agent's note
-waiting until its busy timeout runs out. ``WritePacer`` sizes each transaction of a long job
-so that it holds the lock for about ``hold`` seconds (50 ms), measured as the job goes (a
+SQLite lets one connection write at a time. ``WritePacer`` sizes each transaction of a long
+job so that it holds the lock for about ``hold`` seconds (50 ms), measured as the job goes (a
 table's indexes grow, the machine is shared), and starts the next one only after a pause of
-``gap`` seconds (20 to 35 ms). A writer that waited through a whole transaction is then
-retrying every 25 ms or more often, so it gets in at the next pause. The pause is randomised
-so that it never falls into step with a waiter's retries. The job may spend the pause on its
-own work that needs no lock (reading and checking rows): ``ready()`` says whether it is over.
+``gap`` seconds (6 to 12 ms). Every other writer retries ``BEGIN IMMEDIATE`` every 2 ms while
+it waits (``hotline.dbbackends.sqlite3``; SQLite's own busy handler would sleep up to 100 ms
+between attempts and miss such pauses), so it gets in at the next pause: an agent's write
+waits at most about one job transaction. The pause is randomised so that it never falls
+into step with anything else. The job may spend the pause on its own work that needs no lock
+(reading and checking rows): ``ready()`` says whether it is over.
 
 SQLite copies the write-ahead log back into the database file (a checkpoint, with an fsync)
 whenever a commit finds the log over 1,000 pages, inside that commit's call. A long job turns
@@ -32,7 +31,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 
 SQLITE_HOLD = 0.050
-SQLITE_GAP = (0.020, 0.035)
+SQLITE_GAP = (0.006, 0.012)
 # Seconds between the checkpoints a long job runs in its pauses: each costs two fsyncs, and a
 # page written by many transactions in between is copied once.
 SQLITE_CHECKPOINT_EVERY = 1.0
@@ -121,10 +120,7 @@ class WritePacer:
             self.rows = int(min(self.high, max(self.low, size)))
         low, high = self.gap
         if high:
-            # A writer that waited through a longer transaction than planned retries less
-            # often (SQLite's interval is about half the time waited so far): pause longer.
-            stretch = max(0.0, seconds / 2 - low)
-            self._next_start = self.clock() + self.rng.uniform(low, high) + stretch
+            self._next_start = self.clock() + self.rng.uniform(low, high)
         else:
             self._next_start = self.clock()
         self._checkpoint_due = self._manual_checkpoints

@@ -110,6 +110,8 @@ DATABASE_BUSY_TIMEOUT_MS = env_int("HOTLINE_DB_BUSY_TIMEOUT_MS", 5000)
 DATABASE_URL = env_str("HOTLINE_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'hotline.sqlite3'}"
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, with a write-lock wait that keeps up with short pauses (see there).
+    _db["ENGINE"] = "hotline.dbbackends.sqlite3"
     _db["OPTIONS"] = {
         # WAL lets readers run while someone writes; the busy timeout bounds a writer's wait.
         "init_command": (
