@@ -23,7 +23,7 @@ from hotline.routing.models import IvrFlow, IvrFlowVersion, Queue, TrafficSettin
 from hotline.routing.traffic import parse_mix
 from hotline.telephony.models import CallRecord, CallStep
 
-HANDLED = ("answered", "transferred", "consult_answered")
+HANDLED = ("answered", "transferred", "consult_answered", "conference_joined")
 
 
 class SwitchboardError(Exception):
@@ -116,6 +116,26 @@ def agent_state_set(*, agent: Any, by: Any, op: str, reason: str = "") -> dict[s
             changes={"agent_state": [None, result.get("state")], "reason": [None, reason]},
         )
     return result
+
+
+PARTY_OPS = {"consult", "consult_complete", "consult_cancel", "conference_add", "conference_drop"}
+
+
+def call_party(
+    *, agent: Any, op: str, to_agent: int | str | None = None, number: str = ""
+) -> dict[str, Any]:
+    """An agent brings a third party onto their call: consults an agent or an outside number
+    with the caller on hold, then hands the caller over (``consult_complete``) or comes back
+    (``consult_cancel``); or adds a party to a conference and drops them. The switchboard
+    writes every step to the call record; errors carry the switchboard's code."""
+    if op not in PARTY_OPS:
+        raise ValidationError({"op": _("Unknown action.")})
+    command: dict[str, Any] = {"op": op, "agent": agent.pk}
+    if to_agent not in (None, ""):
+        command["to_agent"] = to_agent
+    if number:
+        command["number"] = "".join(char for char in number if char.isdigit())
+    return _check(switchboard_command(command))
 
 
 SPY_OPS = {"listen", "whisper", "barge", "supervise_end"}
