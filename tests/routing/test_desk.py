@@ -236,3 +236,30 @@ def test_a_team_lead_places_one_simulated_call_and_bad_input_names_the_field(cli
     ok = client.post("/desk/traffic/call/", {"number": "13700001111", "keys": "1"})
     assert ok.status_code == 302
     wait_for(settled(lambda: CallRecord.objects.filter(caller="13700001111").exists()), what="call")
+
+
+def test_an_agent_consults_a_colleague_from_the_desktop_and_comes_back(client, running):
+    agent, colleague = configure(agents=2)
+    _talking(client, agent)
+    page = client.get("/desk/").content.decode()
+    assert 'data-op="conference_add"' in page and 'data-op="conference_drop"' in page
+    refused = client.post("/desk/command/", {"op": "consult"})
+    assert refused.status_code == 409 and refused.json()["error"] == "target_required"
+    assert refused.json()["message"]
+    nobody = client.post("/desk/command/", {"op": "conference_drop"})
+    assert nobody.status_code == 409 and nobody.json()["error"] == "no_party"
+    for op in ("login", "ready"):
+        assert switchboard_command({"op": op, "agent": colleague.pk})["ok"]
+    wait_for(agent_in_db(colleague, "ready"), what="the colleague ready")
+    consult = client.post("/desk/command/", {"op": "consult", "to_agent": colleague.pk})
+    assert consult.json()["ok"]
+    wait_for(agent_in_db(agent, "holding"), what="the caller on hold")
+    wait_for(agent_in_db(colleague, "reserved"), what="the colleague's phone ringing")
+    assert switchboard_command({"op": "snapshot", "agent_view": agent.pk})["agents"][str(agent.pk)][
+        "consulting"
+    ]
+    assert client.post("/desk/command/", {"op": "consult_cancel"}).json()["ok"]
+    wait_for(agent_in_db(agent, "talking"), what="back with the caller")
+    wait_for(agent_in_db(colleague, "ready"), what="the colleague ready again")
+    call = CallRecord.objects.get()
+    wait_for(settled(lambda: call.steps.filter(kind="consult_cancelled").exists()), what="step")

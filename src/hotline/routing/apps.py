@@ -61,6 +61,16 @@ class RoutingConfig(AppConfig):
         )
         register_menu(
             MenuEntry(
+                "ivr",
+                _("IVR flows"),
+                "routing:ivr_flows",
+                "routing.change_ivrflow",
+                description=_("Edit, check, preview and publish the voice menus."),
+            ),
+            order=910,
+        )
+        register_menu(
+            MenuEntry(
                 "traffic",
                 _("Simulated traffic"),
                 "routing:traffic",

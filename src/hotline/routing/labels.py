@@ -67,6 +67,14 @@ STEP_KINDS = {
     "supervisor_barge": _("Team lead joined"),
     "supervisor_end": _("Team lead left"),
     "consult_answered": _("Consulted agent answered"),
+    "consult_ringing": _("Ringing the consulted agent"),
+    "consult_not_answered": _("Consultation not answered"),
+    "conference_ringing": _("Calling into the conference"),
+    "conference_joined": _("Joined the conference"),
+    "conference_not_answered": _("Conference call not answered"),
+    "conference_left": _("Left the conference"),
+    "conference_dropped": _("Dropped from the conference"),
+    "conference_handover": _("Call taken over in the conference"),
     "wrapped_up": _("Wrapped up"),
 }
 

@@ -163,6 +163,10 @@ class IvrFlow(AuditedModel):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     number = models.CharField(_("called number"), max_length=32, blank=True)
+    # The admins' work in progress, edited node by node; published as the next version.
+    draft = models.JSONField(_("draft"), null=True, blank=True)
+
+    audit_exclude = {"draft"}  # each edit is recorded by the service, not as a JSON diff
 
     class Meta:
         verbose_name = _("IVR flow")

@@ -49,7 +49,15 @@ def not_ready_reasons() -> list[NotReadyReason]:
     return list(NotReadyReason.objects.filter(active=True))
 
 
-OFFERED_TO = ("ringing", "consulting", "answered", "consult_answered")
+OFFERED_TO = (
+    "ringing",
+    "consulting",
+    "answered",
+    "consult_ringing",
+    "consult_answered",
+    "conference_ringing",
+    "conference_joined",
+)
 
 
 def call_for_desk(user: Any, call_id: str) -> CallRecord:

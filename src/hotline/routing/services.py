@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hotline import events
 from hotline.audit.context import acting_as
@@ -16,12 +17,13 @@ from hotline.audit.record import audit_record, audit_saved
 from hotline.catalog.models import StatisticItem
 from hotline.customers.models import TimelineEntry
 from hotline.routing.commands import switchboard_command
+from hotline.routing.domain import ivr_edit
 from hotline.routing.domain.ivr import validate
 from hotline.routing.models import IvrFlow, IvrFlowVersion, Queue, TrafficSetting
 from hotline.routing.traffic import parse_mix
 from hotline.telephony.models import CallRecord, CallStep
 
-HANDLED = ("answered", "transferred", "consult_answered")
+HANDLED = ("answered", "transferred", "consult_answered", "conference_joined")
 
 
 class SwitchboardError(Exception):
@@ -116,6 +118,26 @@ def agent_state_set(*, agent: Any, by: Any, op: str, reason: str = "") -> dict[s
     return result
 
 
+PARTY_OPS = {"consult", "consult_complete", "consult_cancel", "conference_add", "conference_drop"}
+
+
+def call_party(
+    *, agent: Any, op: str, to_agent: int | str | None = None, number: str = ""
+) -> dict[str, Any]:
+    """An agent brings a third party onto their call: consults an agent or an outside number
+    with the caller on hold, then hands the caller over (``consult_complete``) or comes back
+    (``consult_cancel``); or adds a party to a conference and drops them. The switchboard
+    writes every step to the call record; errors carry the switchboard's code."""
+    if op not in PARTY_OPS:
+        raise ValidationError({"op": _("Unknown action.")})
+    command: dict[str, Any] = {"op": op, "agent": agent.pk}
+    if to_agent not in (None, ""):
+        command["to_agent"] = to_agent
+    if number:
+        command["number"] = "".join(char for char in number if char.isdigit())
+    return _check(switchboard_command(command))
+
+
 SPY_OPS = {"listen", "whisper", "barge", "supervise_end"}
 
 
@@ -185,4 +207,94 @@ def ivr_publish(*, flow: IvrFlow, tree: dict[str, Any], by: Any) -> IvrFlowVersi
         )
         events.publish("ivr.published", {"flow": flow.code, "version": version.version})
     switchboard_command({"op": "reload"})
+    return version
+
+
+EDIT_ERRORS = {
+    "unknown_type": gettext_lazy("Unknown node type."),
+    "bad_slot": gettext_lazy("A node of this type has no such branch."),
+    "bad_digit": gettext_lazy("A menu key is one of 0 to 9, * or #."),
+    "slot_taken": gettext_lazy("That place already has a node: remove or move it first."),
+    "root": gettext_lazy("The first node cannot be removed or moved: change its type instead."),
+    "into_itself": gettext_lazy("A node cannot move under itself."),
+    "no_node": gettext_lazy("That node no longer exists: reload the page."),
+    "not_a_number": gettext_lazy("Give a whole number from 0 to 99."),
+    "unknown_op": gettext_lazy("Unknown action."),
+}
+
+
+def ivr_working_tree(flow: IvrFlow) -> dict[str, Any]:
+    """What the editor shows: the draft, else the published tree, else a first empty menu."""
+    if flow.draft is not None:
+        return flow.draft
+    version = flow.published()
+    return version.tree if version is not None else dict(ivr_edit.STARTER, options={})
+
+
+def ivr_flow_create(*, code: str, name: str, number: str, by: Any) -> IvrFlow:
+    flow = IvrFlow(code=code.strip(), name=name.strip(), number=number.strip())
+    flow.draft = dict(ivr_edit.STARTER, options={})
+    flow.full_clean()
+    with acting_as(by), transaction.atomic():
+        flow.save()
+        audit_saved(flow, created=True)
+        events.publish("ivr.created", {"flow": flow.code})
+    return flow
+
+
+def ivr_draft_edit(
+    *, flow: IvrFlow, by: Any, op: str, path: str, values: dict[str, Any]
+) -> IvrFlow:
+    """One edit of the flow's draft (``save`` a node's fields or type, ``add`` a child,
+    ``remove`` a node, ``move`` it elsewhere), recorded in the history."""
+    with acting_as(by), transaction.atomic():
+        flow = IvrFlow.objects.select_for_update().get(pk=flow.pk)
+        tree = ivr_working_tree(flow)
+        try:
+            if op == "save":
+                node = ivr_edit.node_at(tree, path)
+                kind = str(values.get("type") or (node or {}).get("type", ""))
+                if node is not None and kind != node.get("type"):
+                    tree = ivr_edit.change_type(tree, path, kind)
+                tree = ivr_edit.set_fields(tree, path, values)
+            elif op == "add":
+                tree = ivr_edit.add_child(
+                    tree, path, str(values.get("slot", "")), str(values.get("kind", ""))
+                )
+            elif op == "remove":
+                tree = ivr_edit.remove(tree, path)
+            elif op == "move":
+                to, _sep, slot = str(values.get("to", "")).partition("|")
+                tree = ivr_edit.move(tree, path, to, slot or str(values.get("digit", "")))
+            else:
+                raise ivr_edit.EditError("unknown_op")
+        except ivr_edit.EditError as error:
+            raise ValidationError({"node": [str(EDIT_ERRORS[error.code])]}) from None
+        flow.draft = tree
+        flow.save(update_fields=["draft"])
+        audit_record(action="update", obj=flow, changes={"ivr_draft": [None, f"{op} /{path}"]})
+        events.publish("ivr.draft_changed", {"flow": flow.code, "op": op, "path": path})
+    return flow
+
+
+def ivr_draft_restore(*, flow: IvrFlow, version: IvrFlowVersion, by: Any) -> IvrFlow:
+    """Take an earlier version's tree as the draft (published again only by ``Publish``)."""
+    if version.flow_id != flow.pk:
+        raise ValidationError({"version": _("This version belongs to another flow.")})
+    with acting_as(by), transaction.atomic():
+        flow.draft = version.tree
+        flow.save(update_fields=["draft"])
+        audit_record(
+            action="update", obj=flow, changes={"ivr_draft": [None, f"v{version.version}"]}
+        )
+        events.publish("ivr.draft_changed", {"flow": flow.code, "restored": version.version})
+    return flow
+
+
+def ivr_draft_publish(*, flow: IvrFlow, by: Any) -> IvrFlowVersion:
+    """Publish the draft as the next version (refused while it has problems); the draft is
+    then the published tree, so the editor starts from it."""
+    version = ivr_publish(flow=flow, tree=ivr_working_tree(flow), by=by)
+    IvrFlow.objects.filter(pk=flow.pk).update(draft=None)
+    flow.draft = None
     return version

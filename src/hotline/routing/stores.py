@@ -190,6 +190,11 @@ def call_open(
     }
 
 
+# Steps that ring an agent: their desktop pops the caller (a colleague's consult or
+# conference rings like a call from the queue).
+OFFERS = ("ringing", "consult_ringing", "conference_ringing")
+
+
 def call_step(
     *,
     call_id: str,
@@ -221,8 +226,9 @@ def call_step(
         )
         if publish:
             data = _call_data(record, kind=kind, at=at)
-            if kind == "ringing":
+            if kind in OFFERS:
                 data["pop"] = screen_pop(record, agent_id=agent_id)
+                data["pop"]["consult"] = kind != "ringing"  # called in by another agent
                 data["agent_id"] = agent_id
             events.publish(f"call.{kind}", data)
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from hotline.routing.views import calls, desk, supervision
+from hotline.routing.views import calls, desk, ivr, supervision
 
 app_name = "routing"
 urlpatterns = [
@@ -18,6 +18,13 @@ urlpatterns = [
     path("team/<int:pk>/supervise/", supervision.team_supervise, name="team_supervise"),
     path("traffic/", supervision.traffic, name="traffic"),
     path("traffic/call/", supervision.traffic_call, name="traffic_call"),
+    path("ivr/", ivr.ivr_flows, name="ivr_flows"),
+    path("ivr/<int:pk>/", ivr.ivr_flow, name="ivr_flow"),
+    path("ivr/<int:pk>/edit/", ivr.ivr_edit_node, name="ivr_edit"),
+    path("ivr/<int:pk>/validate/", ivr.ivr_validate, name="ivr_validate"),
+    path("ivr/<int:pk>/publish/", ivr.ivr_publish, name="ivr_publish"),
+    path("ivr/<int:pk>/preview/", ivr.ivr_preview, name="ivr_preview"),
+    path("ivr/<int:pk>/versions/<int:version_pk>/restore/", ivr.ivr_restore, name="ivr_restore"),
     path("calls/<int:pk>/", calls.call_detail, name="call"),
     path("calls/by-id/<str:call_id>/", calls.call_by_id, name="call_by_id"),
     path("calls/<int:pk>/recording.wav", calls.call_recording, name="recording"),

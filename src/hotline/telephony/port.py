@@ -4,6 +4,9 @@ Shaped after Asterisk's ARI (Stasis application): the switch reports channels en
 application, DTMF, answers and hang-ups; the switchboard answers channels, plays prompts,
 starts music on hold, originates a channel to an agent's endpoint, bridges channels, holds,
 redirects (blind transfer), snoops (listen / whisper / barge), records a bridge, hangs up.
+Attended transfer and conference are built from the same pieces, as on Asterisk: the caller
+is held, a second channel is originated, channels move between bridges (one bridge holds
+the caller and any number of parties), the agent's channel leaves last.
 An Asterisk adapter implements the same protocol against ARI's REST and WebSocket; the
 simulated switch (``simulated.py``) implements it for the demo, the tests and the benchmarks.
 """
@@ -78,12 +81,25 @@ class Switch(Protocol):
         """Originate a channel to ``endpoint`` (an agent's phone); return its id."""
 
     async def originate(self, number: str, *, caller: str, timeout: float) -> str:
-        """Originate an outbound channel to ``number`` (callbacks); return its id."""
+        """Originate an outbound channel to ``number`` (callbacks, consulted or conferenced
+        outside numbers); return its id. Unanswered after ``timeout``: ``ChannelHungUp``
+        with cause ``no_answer``."""
 
     async def bridge(self, channels: list[str]) -> str:
         """Put channels in one mixing bridge; return the bridge id."""
 
-    async def hold(self, channel: str) -> None: ...
+    async def add_to_bridge(self, bridge: str, channels: list[str]) -> None:
+        """Add channels to a bridge (ARI: POST /bridges/{id}/addChannel); a mixing bridge
+        takes any number (a conference)."""
+
+    async def remove_from_bridge(self, bridge: str, channels: list[str]) -> None:
+        """Take channels out of a bridge, leaving them up (ARI: POST .../removeChannel)."""
+
+    async def destroy_bridge(self, bridge: str) -> None:
+        """ARI: DELETE /bridges/{id}; the channels still in it stay up, unbridged."""
+
+    async def hold(self, channel: str) -> None:
+        """ARI: POST /channels/{id}/hold (music on hold while the agent is away)."""
 
     async def unhold(self, channel: str) -> None: ...
 

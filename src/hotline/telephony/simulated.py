@@ -63,6 +63,7 @@ class SimulatedSwitch:
         self.recording: dict[str, tuple[str, float, str]] = {}  # name -> bridge, start, channel
         self.auto_answer: dict[str, float] = {}  # endpoint -> seconds before answering
         self.snoops: list[tuple[str, str, Spy]] = []
+        self.no_answer: set[str] = set()  # outside numbers that never pick up
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._ids = itertools.count(1)
 
@@ -177,11 +178,23 @@ class SimulatedSwitch:
     async def originate(self, number: str, *, caller: str, timeout: float) -> str:
         channel = self._new_channel(f"PJSIP/{number}", number)
         channel.script = CallerScript(talk=60.0)
-        self._later(3.0, lambda: self.phone_answer(channel.id))
+        if number in self.no_answer:
+            self._later(timeout, lambda: self._unanswered(channel.id))
+        else:
+            self._later(3.0, lambda: self.phone_answer(channel.id))
         return channel.id
+
+    def _unanswered(self, channel_id: str) -> None:
+        channel = self.live.get(channel_id)
+        if channel is not None and channel.state == "ring":
+            self._drop(channel_id, "no_answer")
 
     async def bridge(self, channels: list[str]) -> str:
         bridge_id = f"bridge-{next(self._ids)}"
+        for channel_id in channels:
+            old = self.live[channel_id].bridge if channel_id in self.live else ""
+            if old:
+                await self.remove_from_bridge(old, [channel_id])
         self.bridges[bridge_id] = list(channels)
         for channel_id in channels:
             sim = self.live.get(channel_id)
@@ -192,6 +205,33 @@ class SimulatedSwitch:
                 talk = sim.script.talk
                 self._later(talk, lambda c=channel_id: self._talk_over(c))
         return bridge_id
+
+    async def add_to_bridge(self, bridge: str, channels: list[str]) -> None:
+        members = self.bridges.setdefault(bridge, [])
+        for channel_id in channels:
+            sim = self.live.get(channel_id)
+            if sim is None:
+                continue
+            if sim.bridge and sim.bridge != bridge:  # a channel is in one bridge at a time
+                await self.remove_from_bridge(sim.bridge, [channel_id])
+            if channel_id not in members:
+                members.append(channel_id)
+            sim.bridge, sim.music, sim.state = bridge, False, "up"
+
+    async def remove_from_bridge(self, bridge: str, channels: list[str]) -> None:
+        members = self.bridges.get(bridge, [])
+        for channel_id in channels:
+            if channel_id in members:
+                members.remove(channel_id)
+            sim = self.live.get(channel_id)
+            if sim is not None and sim.bridge == bridge:
+                sim.bridge = ""
+
+    async def destroy_bridge(self, bridge: str) -> None:
+        for channel_id in self.bridges.pop(bridge, []):
+            sim = self.live.get(channel_id)
+            if sim is not None and sim.bridge == bridge:
+                sim.bridge = ""
 
     def _talk_over(self, channel_id: str) -> None:
         sim = self.live.get(channel_id)

@@ -59,6 +59,7 @@ class Problem:
     node: str
     code: str
     message: str
+    detail: str = ""  # the key, branch or queue concerned (for the editor's wording)
 
 
 def iter_nodes(node: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
@@ -94,24 +95,31 @@ def validate(tree: dict[str, Any], *, queues: set[str]) -> list[Problem]:
             ids[node_id] = node
         for key in REQUIRED.get(kind, ()):
             if not isinstance(node.get(key), dict):
-                problems.append(Problem(node_id, "dead_end", f"'{key}' leads nowhere"))
+                problems.append(Problem(node_id, "dead_end", f"'{key}' leads nowhere", detail=key))
         if kind == "menu":
             options = node.get("options") or {}
             if not options:
                 problems.append(Problem(node_id, "dead_end", "the menu has no choices"))
             for digit, child in options.items():
                 if digit not in DIGITS:
-                    problems.append(Problem(node_id, "bad_digit", f"{digit!r} is not a key"))
+                    problems.append(
+                        Problem(node_id, "bad_digit", f"{digit!r} is not a key", detail=digit)
+                    )
                 if not isinstance(child, dict):
-                    problems.append(Problem(node_id, "dead_end", f"key {digit} leads nowhere"))
+                    problems.append(
+                        Problem(node_id, "dead_end", f"key {digit} leads nowhere", detail=digit)
+                    )
         if kind in ("queue", "callback") and node.get("queue") not in queues:
-            problems.append(Problem(node_id, "unknown_queue", f"no queue {node.get('queue')!r}"))
+            queue = str(node.get("queue") or "")
+            problems.append(Problem(node_id, "unknown_queue", f"no queue {queue!r}", detail=queue))
     for where, node in iter_nodes(tree):
         if isinstance(node, dict) and node.get("type") == "goto":
             target = ids.get(str(node.get("target")))
             node_id = str(node.get("id") or where)
             if target is None:
-                problems.append(Problem(node_id, "dead_end", "the goto target does not exist"))
+                problems.append(
+                    Problem(node_id, "dead_end", "the goto target does not exist", detail="target")
+                )
             elif target.get("type") != "menu":
                 # Only a menu waits for the caller; any other target can loop for ever.
                 problems.append(Problem(node_id, "loop", "a goto may only return to a menu"))

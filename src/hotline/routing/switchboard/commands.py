@@ -12,6 +12,7 @@ from typing import Any
 
 from hotline.routing.domain.agents import AgentEvent, AgentState, InvalidTransition
 from hotline.routing.domain.calls import CallEvent, CallState
+from hotline.routing.switchboard import parties
 
 STATE_EVENTS = {
     "login": AgentEvent.LOGIN,
@@ -21,6 +22,13 @@ STATE_EVENTS = {
     "wrap_up_done": AgentEvent.WRAP_UP_DONE,
 }
 SUPERVISE = {"listen", "whisper", "barge"}
+PARTY_OPS = {
+    "consult": parties.consult,
+    "consult_complete": lambda sb, agent_id, call, _c: parties.consult_complete(sb, agent_id, call),
+    "consult_cancel": lambda sb, agent_id, call, _c: parties.consult_cancel(sb, agent_id, call),
+    "conference_add": parties.conference_add,
+    "conference_drop": parties.conference_drop,
+}
 
 
 def _error(code: str, **extra: Any) -> dict[str, Any]:
@@ -80,13 +88,26 @@ async def _agent_command(sb: Any, op: Any, agent_id: int, command: dict[str, Any
             "pending": agent.pending is not None,
         }
     call = sb.calls.get(agent.call_id) if agent.call_id else None
+    leg = call.leg_of(agent_id) if call is not None else None
     if op == "answer":
+        if agent.state == AgentState.RESERVED and leg is not None and not leg.answered:
+            await sb.switch.answer(leg.channel)  # consulted or called into a conference
+            return {"ok": True}
         if agent.state != AgentState.RESERVED or call is None or agent_id not in call.ringing:
             return _error("nothing_to_answer")
         await sb.switch.answer(call.ringing[agent_id])
         return {"ok": True}
     if call is None:
         return _error("no_call")
+    if leg is not None:  # a party on another agent's call may only leave it
+        if op != "hangup":
+            return _error("not_your_call")
+        await sb.switch.hangup(leg.channel, reason="party_hangup")
+        return {"ok": True}
+    if op in PARTY_OPS:
+        return await PARTY_OPS[op](sb, agent_id, call, command)
+    if op == "hangup" and call.consult is not None and call.consult.answered:
+        return await parties.consult_complete(sb, agent_id, call)  # hang up to hand over
     if op == "hangup":
         if agent.state == AgentState.RESERVED:
             await sb._ring_no_answer(call, [agent_id])
@@ -94,6 +115,8 @@ async def _agent_command(sb: Any, op: Any, agent_id: int, command: dict[str, Any
             await sb.switch.hangup(call.agent_channel, reason="agent_hangup")
         return {"ok": True}
     if op in ("hold", "unhold"):
+        if call.consult is not None:
+            return _error("already_consulting")
         if op == "hold" and call.state != CallState.TALKING:
             return _error("not_talking")
         if op == "unhold" and call.state != CallState.HELD:
@@ -106,6 +129,10 @@ async def _agent_command(sb: Any, op: Any, agent_id: int, command: dict[str, Any
         )
         return {"ok": True}
     if op == "transfer":
+        if call.consult is not None:
+            return _error("already_consulting")
+        if call.parties:
+            return _error("in_conference")
         return await _transfer(sb, agent_id, call, command)
     if op in SUPERVISE or op == "supervise_end":
         return await _supervise(sb, call, op, int(command.get("by") or 0))

@@ -20,6 +20,7 @@ from hotline.routing.domain.calls import CallEvent, CallState, next_call_state
 from hotline.routing.domain.ivr import Action, IvrWalk
 from hotline.routing.domain.routing import Match, Router, call_priority
 from hotline.routing.ivr_context import context_from
+from hotline.routing.switchboard import parties
 from hotline.routing.switchboard.live import LiveCall
 from hotline.telephony.port import (
     ChannelAnswered,
@@ -383,6 +384,10 @@ class Switchboard:
         call = self._call_of(channel)
         if call is None:
             return
+        leg = call.leg_on(channel)
+        if leg is not None:  # a consulted or conferenced party picked up
+            await parties.answered(self, call, leg)
+            return
         if channel == call.channel and call.callback:  # the called-back customer picked up
             call.bridge = await self.switch.bridge([call.agent_channel, call.channel])
             await self.switch.record(call.bridge, name=call.id)
@@ -446,7 +451,10 @@ class Switchboard:
         if call is None:
             return
         self.by_channel.pop(channel, None)
-        if channel == call.channel:
+        leg = call.leg_on(channel)
+        if leg is not None:
+            await parties.gone(self, call, leg, cause)
+        elif channel == call.channel:
             await self._caller_left(call, cause)
         elif channel == call.agent_channel:
             await self._agent_left(call)
@@ -482,6 +490,8 @@ class Switchboard:
 
     async def _agent_left(self, call: LiveCall) -> None:
         if call.state not in (CallState.TALKING, CallState.HELD):
+            return
+        if call.parties and await parties.take_over(self, call):
             return
         await self._end(call, CallEvent.AGENT_HANGUP, reason="agent_hangup", by="agent")
         if call.channel:
@@ -533,6 +543,7 @@ class Switchboard:
         for channel in call.snoops.values():  # supervisors listening leave with the call
             await self.switch.hangup(channel, reason="call_ended")
         call.snoops.clear()
+        await parties.drop_all(self, call)
         now = self.clock.now()
         kind = "abandoned" if call.state == CallState.ABANDONED else "ended"
         await self._step(
@@ -590,6 +601,8 @@ class Switchboard:
                     and call.ringing
                 ):
                     await self._ring_no_answer(call, list(call.ringing))
+                if call.consult or call.parties:
+                    await parties.ring_timeouts(self, call, now)
             for agent in list(self.router.agents.values()):
                 if (
                     agent.state == AgentState.WRAP_UP
@@ -612,6 +625,7 @@ class Switchboard:
 
     def snapshot(self, agent_id: int | None = None) -> dict[str, Any]:
         agents = self.router.agents.values()
+        consulting = {c.agent_id for c in self.calls.values() if c.consult is not None}
         if agent_id is not None:
             agents = [a for a in (self.router.agents.get(agent_id),) if a is not None]
         return {
@@ -624,6 +638,7 @@ class Switchboard:
                     "calls_today": a.calls_today,
                     "wrap_up_deadline": a.wrap_up_deadline,
                     "pending": a.pending[0] if a.pending else "",
+                    "consulting": a.id in consulting,
                 }
                 for a in agents
             },

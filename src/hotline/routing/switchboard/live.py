@@ -9,6 +9,22 @@ from hotline.routing.domain.ivr import IvrWalk
 
 
 @dataclass
+class Leg:
+    """A third party on a call: the agent or outside number an agent consults (attended
+    transfer) or adds to a conference. ``bridge`` is the consultation's own bridge."""
+
+    channel: str
+    agent_id: int | None = None
+    number: str = ""
+    answered: bool = False
+    deadline: float | None = None
+    bridge: str = ""
+
+    def target(self) -> dict[str, object]:
+        return {"agent": self.agent_id, "number": self.number}
+
+
+@dataclass
 class LiveCall:
     id: str
     channel: str  # the caller's channel ("" for a callback not yet dialled)
@@ -30,3 +46,14 @@ class LiveCall:
     answered_at: float | None = None
     started: float = 0.0
     snoops: dict[int, str] = field(default_factory=dict)  # supervisor -> their spy channel
+    consult: Leg | None = None  # the party the agent is consulting, the caller on hold
+    parties: dict[str, Leg] = field(default_factory=dict)  # conference: channel -> party
+
+    def legs(self) -> list[Leg]:
+        return [*([self.consult] if self.consult else []), *self.parties.values()]
+
+    def leg_of(self, agent_id: int) -> Leg | None:
+        return next((leg for leg in self.legs() if leg.agent_id == agent_id), None)
+
+    def leg_on(self, channel: str) -> Leg | None:
+        return next((leg for leg in self.legs() if leg.channel == channel), None)

@@ -41,7 +41,11 @@ async def reconcile(sb: Any) -> dict[str, int]:
             if agent.state not in BUSY:
                 continue
             call = sb.calls.get(agent.call_id)
-            owns = call is not None and (agent.id in call.ringing or call.agent_id == agent.id)
+            owns = call is not None and (
+                agent.id in call.ringing
+                or call.agent_id == agent.id
+                or call.leg_of(agent.id) is not None
+            )
             if not owns:
                 fixed["stuck_agents"] += 1
                 await sb.agent_event(agent.id, AgentEvent.FORCE_RESET, reason="watchdog")

@@ -34,6 +34,8 @@ AGENT_OPS = {
     "consult",
     "consult_complete",
     "consult_cancel",
+    "conference_add",
+    "conference_drop",
     "wrap_up_done",
 }
 ERRORS = {
@@ -50,6 +52,12 @@ ERRORS = {
     "not_on_hold": gettext_lazy("The call is not on hold."),
     "not_consulting": gettext_lazy("You are not consulting anyone."),
     "consult_not_answered": gettext_lazy("The other agent has not answered yet."),
+    "already_consulting": gettext_lazy("Finish the consultation first."),
+    "in_conference": gettext_lazy("Not possible during a conference."),
+    "conference_full": gettext_lazy("The conference is full."),
+    "no_party": gettext_lazy("Nobody else is on the call."),
+    "bad_number": gettext_lazy("Give a number of 3 to 20 digits."),
+    "not_your_call": gettext_lazy("Only the agent who has the caller can do this."),
     "not_an_agent": gettext_lazy("You have no skills: ask an admin to add you to a queue."),
     "not_simulated": gettext_lazy("This switch is a real one: no simulated callers."),
 }
@@ -79,6 +87,7 @@ def desk(request: HttpRequest) -> HttpResponse:
         "queues": {queue.code: queue.label for queue in queues},
         "text": {
             "offered": _("Incoming call"),
+            "consult_offer": _("A colleague calls you in on their call"),
             "callback": _("Callback to a customer"),
             "unknown": _("Unknown caller"),
             "reconnecting": _("Reconnecting…"),
@@ -118,6 +127,18 @@ def desk_command(request: HttpRequest) -> JsonResponse:
         return JsonResponse(
             {"ok": False, "error": "unknown_op", "message": _("Unknown action.")}, status=400
         )
+    if op in services.PARTY_OPS:
+        try:
+            result = services.call_party(
+                agent=request.user,
+                op=op,
+                to_agent=request.POST.get("to_agent"),
+                number=request.POST.get("number", ""),
+            )
+        except services.SwitchboardError as error:
+            message = error_message(error.code)
+            return JsonResponse({"ok": False, "error": error.code, "message": message}, status=409)
+        return JsonResponse(result)
     command: dict = {"op": op, "agent": request.user.pk, "reason": request.POST.get("reason", "")}
     for key in ("queue", "to_agent", "number"):
         if request.POST.get(key):

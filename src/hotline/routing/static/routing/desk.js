@@ -21,11 +21,14 @@
     not_ready: ["ready", "not_ready", "logout"],
     ready: ["not_ready", "logout"],
     reserved: ["answer", "hangup", "not_ready", "logout"],
-    talking: ["hold", "hangup", "transfer", "consult", "not_ready", "logout"],
+    talking: ["hold", "hangup", "transfer", "consult", "conference_add", "conference_drop", "not_ready", "logout"],
     holding: ["unhold", "hangup", "transfer", "consult", "not_ready", "logout"],
     wrap_up: ["not_ready", "logout"]
   };
   var CONSULT_OPS = ["consult_complete", "consult_cancel", "hangup"];
+  // Called in by a colleague (consulted or in their conference): answer, or leave.
+  var PARTY_OPS = {reserved: ["answer", "hangup"], talking: ["hangup"]};
+  var TARGET_OPS = ["transfer", "consult", "conference_add", "conference_drop"];
 
   var agent = {state: desk.dataset.agentState, reason: "", since: Date.now(), pending: "", at: 0};
   var call = null;        // the call on the phone: {id, answeredAt, consult}
@@ -51,7 +54,8 @@
   function label(kind, code) { return (config[kind] || {})[code] || code || ""; }
 
   function updateButtons() {
-    var allowed = consulting ? CONSULT_OPS : (OPS[agent.state] || []);
+    var allowed = consulting ? CONSULT_OPS :
+      (call && call.consult ? (PARTY_OPS[agent.state] || []) : (OPS[agent.state] || []));
     desk.querySelectorAll("button[data-op]").forEach(function (button) {
       var op = button.dataset.op;
       var on = allowed.indexOf(op) >= 0;
@@ -160,7 +164,7 @@
     head.appendChild(h);
     var sub = document.createElement("span");
     sub.className = "muted";
-    sub.textContent = (data.direction === "out" ? text.callback : (data.consult ? data.consult : text.offered)) +
+    sub.textContent = (data.direction === "out" ? text.callback : (data.consult ? text.consult_offer : text.offered)) +
       " · " + (data.number || "") + " · " + (label("queues", data.queue) || "");
     head.appendChild(sub);
     popEl.appendChild(head);
@@ -201,6 +205,9 @@
     if (data.kind === "consulting") consulting = true;
     if (data.kind === "consult_answered") say(data.message || "", true);
     if (data.kind === "consult_cancelled" || data.kind === "transferred") consulting = false;
+    // The colleague who called this agent in handed the caller over: the call is theirs now.
+    if (data.kind === "transferred" || data.kind === "conference_handover") call.consult = false;
+    if (data.kind === "conference_not_answered") say(label("reasons", "ring_no_answer"));
     if (data.kind === "consult_not_answered") { consulting = false; say(label("reasons", "ring_no_answer")); }
     if (data.kind === "abandoned" && agent.state === "reserved") showEnded(text.abandoned);
     updateButtons();
@@ -249,13 +256,14 @@
   function command(op) {
     var data = {op: op};
     if (op === "not_ready") data.reason = $("desk-reasons").value;
-    if (op === "transfer" || op === "consult") {
+    if (TARGET_OPS.indexOf(op) >= 0) {
       var number = $("desk-transfer-number").value.trim();
       var target = $("desk-transfer").value;
-      if (number && op === "transfer") data.number = number;
+      if (number) data.number = number;
       else if (target.indexOf("queue:") === 0 && op === "transfer") data.queue = target.slice(6);
       else if (target.indexOf("agent:") === 0) data.to_agent = target.slice(6);
-      else { $("desk-transfer").focus(); return Promise.resolve(null); }
+      // Dropping without a choice drops the only third party.
+      else if (op !== "conference_drop") { $("desk-transfer").focus(); return Promise.resolve(null); }
     }
     return post(config.urls.command, data).then(function (result) {
       say(result.ok ? "" : (result.message || result.error));
@@ -265,7 +273,7 @@
       }
       if (result.ok && op === "consult") consulting = true;
       if (result.ok && (op === "consult_complete" || op === "consult_cancel")) consulting = false;
-      if (result.ok && op === "transfer") { $("desk-transfer").value = ""; $("desk-transfer-number").value = ""; }
+      if (result.ok && TARGET_OPS.indexOf(op) >= 0) { $("desk-transfer").value = ""; $("desk-transfer-number").value = ""; }
       updateButtons();
       return result;
     });
@@ -325,7 +333,9 @@
   });
 
   // Alt+letter shortcuts (event.code, so they work whatever the keyboard layout).
-  var KEYS = {KeyL: "login", KeyR: "ready", KeyN: "not_ready", KeyA: "answer", KeyX: "hangup"};
+  var KEYS = {KeyL: "login", KeyR: "ready", KeyN: "not_ready", KeyA: "answer", KeyX: "hangup",
+              KeyG: "consult_complete", KeyB: "consult_cancel", KeyJ: "conference_drop"};
+  var WITH_TARGET = {KeyT: "transfer", KeyU: "consult", KeyK: "conference_add"};
   document.addEventListener("keydown", function (event) {
     if (!event.altKey || event.ctrlKey || event.metaKey) return;
     var op = KEYS[event.code];
@@ -336,10 +346,11 @@
       if (button && !button.disabled) command(op);
       return;
     }
-    if (event.code === "KeyT") {
+    if (WITH_TARGET[event.code]) {
       event.preventDefault();
-      if ($("desk-transfer").value || $("desk-transfer-number").value.trim()) command("transfer");
-      else $("desk-transfer").focus();
+      var withTarget = desk.querySelector('button[data-op="' + WITH_TARGET[event.code] + '"]');
+      if (!($("desk-transfer").value || $("desk-transfer-number").value.trim())) $("desk-transfer").focus();
+      else if (withTarget && !withTarget.disabled) command(WITH_TARGET[event.code]);
     } else if (event.code === "KeyW" && !wrapEl.hidden) {
       event.preventDefault();
       wrapForm.requestSubmit();
