@@ -239,7 +239,6 @@ def build_knowledge_demo(regions: dict[str, Any]) -> int:
             region=tianning,
             valid_from=now - datetime.timedelta(hours=2),
             valid_until=now + datetime.timedelta(days=2),
-            area_fault_ref="",
             tags=["停电"],
         ),
         days_ago=0,
