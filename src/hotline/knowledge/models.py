@@ -527,3 +527,17 @@ class CallScriptRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_id} v{self.version_id}"
+
+    def described(self) -> list[dict[str, str]]:
+        """The questions asked and the answers chosen, as the call's page lists them."""
+        from hotline.knowledge.services.scripts import iter_steps
+
+        questions = {}
+        for step, _position, _siblings in iter_steps(self.version.tree.get("steps") or []):
+            for answer in step.get("answers") or []:
+                questions[answer.get("id")] = (step.get("text", ""), answer.get("label", ""))
+        return [
+            {"question": questions[e["answer"]][0], "answer": questions[e["answer"]][1]}
+            for e in self.path
+            if e.get("answer") in questions
+        ]
