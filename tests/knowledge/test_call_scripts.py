@@ -391,3 +391,17 @@ def test_link_steps_show_published_articles(editor, agent, publish):
     assert svc.tree_errors(script.published_version.tree) == [
         f"Step 1 (link): there is no article number {article.pk}."
     ]
+
+
+def test_the_demo_has_published_scripts_for_the_tv_and_broadband_keys(db):
+    from hotline.demo.builder import demo_build
+
+    demo_build(customers=20, seed=5)
+    scripts = {s.name: s for s in CallScript.objects.select_related("published_version")}
+    assert set(scripts) == {"电视无信号（数字机顶盒）", "宽带无法上网"}
+    for script in scripts.values():
+        assert script.published_version and svc.tree_errors(script.published_version.tree) == []
+    tv = svc.script_for(ivr_path=[{"node": "main", "key": "1"}, {"node": "tv", "type": "queue"}])
+    assert tv.name == "电视无信号（数字机顶盒）"
+    walked = svc.walk(tv.published_version.tree, ["a1", "a12"])
+    assert "fault-repair" in [step.get("order_type") for step in walked.steps]
