@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from hotline.accounts.models import AuditEntry, Role, Team
+from hotline.accounts.models import AuditEntry, Role, Team, User
 from hotline.catalog.models import StatisticItem
 from hotline.events import recorded_events
 from hotline.knowledge.models import Article, CallScript, CallScriptRun
@@ -405,3 +405,20 @@ def test_the_demo_has_published_scripts_for_the_tv_and_broadband_keys(db):
     assert tv.name == "电视无信号（数字机顶盒）"
     walked = svc.walk(tv.published_version.tree, ["a1", "a12"])
     assert "fault-repair" in [step.get("order_type") for step in walked.steps]
+    agent = User.objects.get(username="agent")
+    call = a_call(agent, ivr_path=[{"node": "main", "key": "1"}])
+    svc.script_path_record(call=call, version=tv.published_version, answers=["a1", "a12"], by=agent)
+    html = hooks.call_script_for(call)["html"]
+    assert f"{reverse('tickets:new')}?type=fault-repair" in html  # opens the suggested order
+
+
+def test_the_screen_pop_shows_the_script_with_answers_that_post_the_path(
+    client, editor, agent, item, tv_queue
+):
+    script = make_script(editor, queues=[tv_queue])
+    call = a_call(agent, customer=None)
+    client.force_login(agent)
+    pop = client.get(reverse("routing:pop", args=[call.call_id])).content.decode()
+    assert f'data-script="{script.published_version_id}"' in pop
+    assert f'hx-post="{reverse("routing:script_path", args=[call.call_id])}"' in pop
+    assert "机顶盒指示灯是什么颜色？" in pop and "请重新插拔信号线。" not in pop

@@ -32,9 +32,9 @@ def _queues() -> Any:
 
 
 class ScriptForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    name = forms.CharField(label=gettext_lazy("Script name"), max_length=100)
     description = forms.CharField(label=gettext_lazy("Description"), max_length=300, required=False)
-    active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
+    active = forms.BooleanField(label=gettext_lazy("Shown on calls"), required=False, initial=True)
     ivr_choices = forms.CharField(
         label=gettext_lazy("IVR choices"),
         required=False,
