@@ -68,3 +68,26 @@ def test_the_editor_types_the_fault_number_and_readers_follow_the_link(
     page = client.get(reverse("knowledge:article", args=[article.pk])).content.decode()
     assert "AF20261124-001" in page
     assert reverse("tickets:fault_detail", args=[fault.pk]) not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_maps_references_to_faults_and_drops_free_text(world):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    fault = a_fault("AF20261124-007", [world.s1a])
+    before = [("knowledge", "0002_search_index")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("knowledge", "Article")
+    for title, ref in [
+        ("by id", f"tickets.areafault:{fault.pk}"),
+        ("by number", "AF20261124-007"),
+        ("free text", "红梅站停电"),
+    ]:
+        old.objects.create(title=title, area_fault_ref=ref)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    faults = dict(Article.objects.values_list("title", "area_fault_id"))
+    assert faults == {"by id": fault.pk, "by number": fault.pk, "free text": None}
