@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from hotline.accounts.models import AuditEntry, Role, Team, User
 from hotline.catalog.models import StatisticItem
 from hotline.events import recorded_events
-from hotline.knowledge.models import Article, CallScript, CallScriptRun
+from hotline.knowledge.models import Article, CallScript, CallScriptRun, KnowledgeGroup
 from hotline.knowledge.services import scripts as svc
 from hotline.routing import hooks
 from hotline.routing.models import AgentSkill, Queue, Skill
@@ -379,16 +379,23 @@ def test_only_the_agent_of_the_call_or_their_team_lead_may_record_the_path(
 
 def test_link_steps_show_published_articles(editor, agent, publish):
     article = publish("机顶盒指示灯说明", "<p>红灯表示无信号。</p>")
+    leads_only = publish(
+        "班长考核细则", "<p>……</p>", group=KnowledgeGroup.objects.create(name="班组长")
+    )
     tree = {
         "next_id": 3,
-        "steps": [{"id": "s1", "type": "link", "article": article.pk, "text": "参阅"}],
+        "steps": [
+            {"id": "s1", "type": "link", "article": article.pk, "text": "参阅"},
+            {"id": "s2", "type": "link", "article": leads_only.pk, "text": "班长参阅"},
+        ],
     }
     script = make_script(editor, tree=tree, ivr_choices=["tv"])
     call = a_call(agent, ivr_path=[{"node": "tv", "type": "queue", "queue": "tv"}])
     html = hooks.call_script_for(call)["html"]
     assert reverse("knowledge:article", args=[article.pk]) in html and "机顶盒指示灯说明" in html
+    assert "班长考核细则" not in html and "The article is not available." in html  # not the agent's
     Article.objects.filter(pk=article.pk).update(status=Article.Status.ARCHIVED)
-    assert svc.tree_errors(script.published_version.tree) == [
+    assert svc.tree_errors(script.published_version.tree)[:1] == [
         f"Step 1 (link): there is no article number {article.pk}."
     ]
 

@@ -7,9 +7,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.apps import apps
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from hotline.knowledge.access import readable_articles
 from hotline.knowledge.models import Article, CallScript, CallScriptVersion
 from hotline.knowledge.services.scripts import Walk
 
@@ -24,7 +26,17 @@ def _labels(model: str, codes: set[str]) -> dict[str, str]:
     return {row.code: str(row.label) for row in rows}
 
 
-def walk_items(walked: Walk, *, call: Any = None) -> list[dict[str, Any]]:
+def _readable(user: Any) -> Any:
+    """Articles whose titles a link step may show: those ``user`` reads; without a user,
+    published articles for everyone (no group that restricts readers, no area)."""
+    if user is not None and getattr(user, "is_authenticated", False):
+        return readable_articles(user)
+    return Article.objects.published().filter(
+        Q(group__isnull=True) | Q(group__everyone_reads=True), region__isnull=True
+    )
+
+
+def walk_items(walked: Walk, *, call: Any = None, user: Any = None) -> list[dict[str, Any]]:
     """The steps shown, each with what the template needs: for a question its answers with
     the path each one leads to, for a suggestion the labels and the work-order link."""
     order_types = {s.get("order_type") for s in walked.steps if s.get("order_type")}
@@ -32,11 +44,7 @@ def walk_items(walked: Walk, *, call: Any = None) -> list[dict[str, Any]]:
     article_ids = {int(s["article"]) for s in walked.steps if str(s.get("article") or "").isdigit()}
     order_labels = _labels("tickets.OrderType", order_types)
     item_labels = _labels("catalog.StatisticItem", items)
-    titles = dict(
-        Article.objects.filter(
-            pk__in=sorted(article_ids), status=Article.Status.PUBLISHED
-        ).values_list("pk", "title")
-    )
+    titles = dict(_readable(user).filter(pk__in=sorted(article_ids)).values_list("pk", "title"))
     order_url = ""
     if call is not None:
         from hotline.routing import hooks
@@ -87,6 +95,7 @@ def render_walk(
     version: CallScriptVersion | None,
     walked: Walk,
     call: Any = None,
+    user: Any = None,
     preview_url: str = "",
 ) -> str:
     """The walk as the fragment swapped in place after every answer."""
@@ -98,7 +107,7 @@ def render_walk(
         {
             "script": script,
             "version": version,
-            "items": walk_items(walked, call=call),
+            "items": walk_items(walked, call=call, user=user),
             "finished": walked.finished,
             "post_url": post_url,
             "preview_url": preview_url,

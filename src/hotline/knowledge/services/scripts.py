@@ -589,7 +589,11 @@ def script_for_call(record: Any) -> dict | None:
         "script": script.pk,
         "name": script.name,
         "html": render_walk(
-            script=script, version=script.published_version, walked=current, call=record
+            script=script,
+            version=script.published_version,
+            walked=current,
+            call=record,
+            user=getattr(record, "agent", None),
         ),
     }
 
@@ -637,4 +641,4 @@ def desk_path_recorder(record: Any, version_id: str, answers: list[str], by: Any
         raise ValidationError({"version": _("There is no such version of a call script.")})
     run = script_path_record(call=record, version=version, answers=answers, by=by)
     walked = walk(version.tree, [entry["answer"] for entry in run.path])
-    return render_walk(script=version.script, version=version, walked=walked, call=record)
+    return render_walk(script=version.script, version=version, walked=walked, call=record, user=by)

@@ -270,7 +270,9 @@ def script_preview(request: HttpRequest, pk: int) -> HttpResponse:
     url = reverse("knowledge:script_preview", args=[script.pk])
     if version:
         url += f"?version={version.number}"
-    html = render_walk(script=script, version=version, walked=walked, preview_url=url)
+    html = render_walk(
+        script=script, version=version, walked=walked, preview_url=url, user=request.user
+    )
     if request.headers.get("HX-Request"):
         return HttpResponse(html)
     return render(
