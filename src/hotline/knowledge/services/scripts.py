@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from hotline.audit.context import acting_as
 from hotline.audit.record import audit_record, audit_saved
@@ -259,8 +260,8 @@ def _blank_step(tree: dict[str, Any], kind: str) -> dict[str, Any]:
     step: dict[str, Any] = {"id": _next_id(tree, "s"), "type": kind, "text": ""}
     if kind == "ask":
         step["answers"] = [
-            {"id": _next_id(tree, "a"), "label": _("Yes"), "steps": []},
-            {"id": _next_id(tree, "a"), "label": _("No"), "steps": []},
+            {"id": _next_id(tree, "a"), "label": pgettext("call script", "Yes"), "steps": []},
+            {"id": _next_id(tree, "a"), "label": pgettext("call script", "No"), "steps": []},
         ]
     elif kind == "suggest":
         step.update(order_type="", statistic_item="")
