@@ -26,8 +26,8 @@ customer = factories.customer(city, name="周晓梅", phone="13905190001", vip_l
 CustomerPhone.objects.create(customer=customer, number="13905190001", is_primary=True)
 ServiceAccount.objects.create(customer=customer, number="5190009999", balance="-12.50")
 tv = Skill.objects.create(code="tv", label_zh="电视", label_en="TV")
-Queue.objects.create(code="tv", label_zh="电视故障", label_en="TV faults", skill=tv,
-                     ring_timeout=120, wrap_up_limit=300)
+tv_queue = Queue.objects.create(code="tv", label_zh="电视故障", label_en="TV faults", skill=tv,
+                                ring_timeout=120, wrap_up_limit=300)
 NotReadyReason.objects.create(code="break", label_zh="休息", label_en="Break")
 flow = IvrFlow.objects.create(code="main", name="96655")
 IvrFlowVersion.objects.create(flow=flow, version=1, published_at="2026-01-01T00:00:00Z", tree={
@@ -39,6 +39,15 @@ lead = factories.user(Role.TEAM_LEAD, username="lead", regions=[city])
 agent = factories.user(Role.AGENT, username="agent", regions=[city],
                        team=Team.objects.create(name="一组", lead=lead))
 AgentSkill.objects.create(agent=agent, skill=tv, proficiency=4)
+from hotline.knowledge.services.scripts import ScriptSettings, script_create, script_save
+editor = factories.user(Role.KNOWLEDGE_EDITOR, username="editor", regions=[city])
+script = script_create(data=ScriptSettings(name="无信号", queues=[tv_queue]), by=editor, tree={
+    "next_id": 9, "steps": [
+        {"id": "s1", "type": "ask", "text": "机顶盒指示灯是什么颜色？", "answers": [
+            {"id": "a1", "label": "红灯", "steps": [
+                {"id": "s2", "type": "say", "text": "请重新插拔信号线。"}]},
+            {"id": "a2", "label": "绿灯", "steps": []}]}]})
+script_save(script=script, by=editor, publish_it=True)
 """
 CALL = """
 import json
@@ -50,6 +59,7 @@ print(json.dumps({
     "agent": call.agent.username if call.agent else None,
     "disposition": call.disposition.code if call.disposition else None, "note": call.note,
     "timeline": TimelineEntry.objects.filter(customer=call.customer, kind="call").count(),
+    "script_path": [e["answer"] for run in call.script_runs.all() for e in run.path],
 }))
 """
 
@@ -123,14 +133,19 @@ def test_a_caller_goes_through_the_ivr_pops_on_the_desktop_and_is_served(browser
     assert "5190009999" in pop  # the service account, before answering
     agent.screenshot(path=str(shots / "desk-offered.png"), full_page=True)
 
-    # The script hook: the knowledge base is not installed, the pop says so.
-    assert "还没有话术" in agent.inner_text("#desk-script")
+    # The call script of the queue, its first question waiting for the caller's answer.
+    assert "机顶盒指示灯是什么颜色？" in agent.inner_text("#desk-script")
+    assert "请重新插拔信号线。" not in agent.inner_text("#desk-script")
     # The work-orders app is installed: the pop offers "open work order" for this customer.
     assert agent.locator("#pop-order").count() == 1
 
     agent.keyboard.press("Alt+A")
     _state(agent, "talking")
     agent.wait_for_function("document.querySelector('#desk-call-timer').textContent !== ''")
+    # The caller says the light is red: the script goes on down that branch.
+    agent.click('#desk-script button[data-answer="a1"]')
+    agent.wait_for_selector('#desk-script [data-step="s2"]')
+    assert "请重新插拔信号线。" in agent.inner_text("#desk-script")
     agent.keyboard.press("Alt+H")
     _state(agent, "holding")
     agent.keyboard.press("Alt+H")
@@ -155,4 +170,5 @@ def test_a_caller_goes_through_the_ivr_pops_on_the_desktop_and_is_served(browser
         "disposition": "tv-signal",
         "note": "重启机顶盒后恢复",
         "timeline": 1,
+        "script_path": ["a1"],
     }

@@ -26,7 +26,7 @@ from hotline.customers.addresses import compose_address
 from hotline.customers.id_numbers import id_check_character
 from hotline.customers.models import Customer
 from hotline.demo import data
-from hotline.demo.knowledge import build_knowledge_demo
+from hotline.demo.knowledge import build_call_script_demo, build_knowledge_demo
 from hotline.demo.tickets import build_ticket_demo, delete_ticket_demo
 from hotline.demo.writing import (
     TABLES,
@@ -468,6 +468,7 @@ def demo_build(
         else:
             _build_in_short_transactions(rng, customers, seed, progress, reset, alone)
         build_ticket_demo(seed=seed)
+        build_call_script_demo()  # suggests the order types just built
     with connection.cursor() as cursor:
         if postgres:
             for table in TABLES:

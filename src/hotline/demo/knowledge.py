@@ -239,7 +239,6 @@ def build_knowledge_demo(regions: dict[str, Any]) -> int:
             region=tianning,
             valid_from=now - datetime.timedelta(hours=2),
             valid_until=now + datetime.timedelta(days=2),
-            area_fault_ref="",
             tags=["停电"],
         ),
         days_ago=0,
@@ -255,3 +254,199 @@ def build_knowledge_demo(regions: dict[str, Any]) -> int:
             tags=["机顶盒", "无信号"],
         )
     return Article.objects.count()
+
+
+def _no_signal_tree(guide: int | None) -> dict[str, Any]:
+    """无信号 / 数字机顶盒: the indicator light decides; a fault that stays is an order."""
+    repair = [
+        {
+            "id": "s20",
+            "type": "say",
+            "text": "给您登记报修，维修员会在 48 小时内上门，请保持电话畅通。",
+        },
+        {
+            "id": "s21",
+            "type": "suggest",
+            "text": "开故障维修工单，统计项选“无信号”。",
+            "order_type": "fault-repair",
+            "statistic_item": "fault-no-signal",
+        },
+    ]
+    red = [
+        {
+            "id": "s10",
+            "type": "say",
+            "text": "请您检查机顶盒后面的信号线是否插紧，拔下后重新插好。",
+        },
+        {
+            "id": "s11",
+            "type": "ask",
+            "text": "重新插好后，有信号了吗？",
+            "answers": [
+                {
+                    "id": "a11",
+                    "label": "有信号了",
+                    "steps": [{"id": "s12", "type": "say", "text": "好的，问题已解决。"}],
+                },
+                {"id": "a12", "label": "还是没有", "steps": repair},
+            ],
+        },
+    ]
+    off = [
+        {"id": "s30", "type": "say", "text": "请检查电源插座和机顶盒电源开关，换一个插座试试。"},
+        {
+            "id": "s31",
+            "type": "ask",
+            "text": "机顶盒能开机吗？",
+            "answers": [
+                {
+                    "id": "a31",
+                    "label": "能开机",
+                    "steps": [
+                        {"id": "s32", "type": "say", "text": "好的，请再看一下电视是否有信号。"}
+                    ],
+                },
+                {
+                    "id": "a32",
+                    "label": "不能开机",
+                    "steps": [
+                        {
+                            "id": "s33",
+                            "type": "suggest",
+                            "text": "机顶盒可能损坏：开故障维修工单，统计项选“机顶盒故障”。",
+                            "order_type": "fault-repair",
+                            "statistic_item": "fault-stb",
+                        }
+                    ],
+                },
+            ],
+        },
+    ]
+    green = [
+        {
+            "id": "s40",
+            "type": "say",
+            "text": "请用遥控器按“信源”键，切换到机顶盒所接的 HDMI 或 AV 输入。",
+        },
+        {
+            "id": "s41",
+            "type": "ask",
+            "text": "切换后有画面了吗？",
+            "answers": [
+                {"id": "a41", "label": "有画面", "steps": []},
+                {"id": "a42", "label": "仍无画面", "steps": [{**repair[1], "id": "s42"}]},
+            ],
+        },
+    ]
+    steps: list[dict[str, Any]] = [
+        {"id": "s1", "type": "say", "text": "您好，请问您是家里电视没有信号吗？我来帮您排查一下。"},
+        {
+            "id": "s2",
+            "type": "ask",
+            "text": "请看一下机顶盒面板上的指示灯是什么颜色？",
+            "answers": [
+                {"id": "a1", "label": "红灯", "steps": red},
+                {"id": "a2", "label": "不亮", "steps": off},
+                {"id": "a3", "label": "绿灯", "steps": green},
+            ],
+        },
+    ]
+    if guide:
+        steps.append({"id": "s50", "type": "link", "article": guide, "text": "详细处理步骤见"})
+    steps.append({"id": "s51", "type": "say", "text": "感谢您的来电，祝您生活愉快。"})
+    return {"steps": steps, "next_id": 60}
+
+
+BROADBAND_TREE: dict[str, Any] = {
+    "next_id": 20,
+    "steps": [
+        {"id": "s1", "type": "say", "text": "您好，请问是宽带上不了网吗？"},
+        {
+            "id": "s2",
+            "type": "ask",
+            "text": "光猫上的 LOS 灯是否红灯闪烁？",
+            "answers": [
+                {
+                    "id": "a1",
+                    "label": "红灯闪烁",
+                    "steps": [
+                        {"id": "s3", "type": "say", "text": "光纤信号中断，需要维修员上门检查。"},
+                        {
+                            "id": "s4",
+                            "type": "suggest",
+                            "order_type": "broadband-repair",
+                            "statistic_item": "fault-broadband",
+                        },
+                    ],
+                },
+                {
+                    "id": "a2",
+                    "label": "不闪",
+                    "steps": [
+                        {
+                            "id": "s5",
+                            "type": "say",
+                            "text": "请将光猫和路由器断电 1 分钟后重新通电，再试一下。",
+                        }
+                    ],
+                },
+            ],
+        },
+    ],
+}
+
+
+def build_call_script_demo() -> int:
+    """Two published call scripts (once; after the order types exist): 无信号 for the TV
+    fault key of the IVR and 宽带 for the broadband key. Returns the scripts created."""
+    from hotline.catalog.models import StatisticItem
+    from hotline.knowledge.models import CallScript
+    from hotline.knowledge.services.scripts import ScriptSettings, script_create, script_save
+
+    editor = User.objects.filter(username="editor").first()
+    if editor is None or CallScript.objects.exists():
+        return 0
+    queues: dict[str, Any] = {}
+    try:
+        from hotline.routing.models import Queue
+
+        queues = {q.code: q for q in Queue.objects.filter(code__in=["tv", "net"])}
+    except ImportError:
+        pass
+    items = {i.code: i for i in StatisticItem.objects.filter(code__in=["fault-no-signal"])}
+    guide = (
+        Article.objects.published().filter(title__contains="机顶盒").values_list("pk", flat=True)
+    ).first()
+    made = 0
+    for name, description, tree, ivr, queue, item in [
+        (
+            "电视无信号（数字机顶盒）",
+            "按机顶盒指示灯排查，排查无效开故障维修工单",
+            _no_signal_tree(guide),
+            ["main:1", "tv"],
+            "tv",
+            "fault-no-signal",
+        ),
+        (
+            "宽带无法上网",
+            "看光猫 LOS 灯，光路中断开宽带维修工单",
+            BROADBAND_TREE,
+            ["main:2", "net"],
+            "net",
+            "",
+        ),
+    ]:
+        script = script_create(
+            data=ScriptSettings(
+                name=name,
+                description=description,
+                ivr_choices=ivr,
+                queues=[queues[queue]] if queue in queues else [],
+                statistic_items=[items[item]] if item in items else [],
+            ),
+            by=editor,
+            tree=tree,
+        )
+        script_save(script=script, by=editor, note="初版", publish_it=True)
+        made += 1
+    return made

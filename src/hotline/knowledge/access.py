@@ -129,7 +129,7 @@ def get_article_for(user: Any, pk: int, *, edit: bool = False) -> Any:
     from hotline.knowledge.models import Article
 
     article = (
-        Article.objects.select_related("directory", "group", "region", "published_by")
+        Article.objects.select_related("directory", "group", "region", "published_by", "area_fault")
         .filter(pk=pk)
         .first()
     )

@@ -21,6 +21,15 @@ class KnowledgeConfig(AppConfig):
         register_topic("kbarea", subscribers.area_topic_allowed)
         register_topic("kbdesk", subscribers.desk_topic_allowed)
 
+        from django.apps import apps
+
+        if apps.is_installed("hotline.routing"):
+            from hotline.knowledge.services import scripts
+            from hotline.routing import hooks
+
+            hooks.set_call_script_provider(scripts.script_for_call)
+            hooks.set_call_script_path_recorder(scripts.desk_path_recorder)
+
         read = [access.VIEW]
         edit = [
             access.VIEW,

@@ -95,14 +95,38 @@ class ArticleForm(forms.Form):
         required=False,
         help_text=_("IVR menu keys or codes, separated by commas."),
     )
-    area_fault_ref = forms.CharField(label=_("Area fault"), required=False, max_length=60)
+    area_fault = forms.CharField(
+        label=_("Area fault"),
+        required=False,
+        max_length=20,
+        help_text=_("The number of the area fault this article is about, e.g. AF20261124-001."),
+    )
     note = forms.CharField(label=_("What changed"), required=False, max_length=200)
 
-    def __init__(self, *args: Any, groups: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, groups: Any = None, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         if groups is not None:
             self.fields["group"].queryset = groups
         self.fields["body_html"].widget.attrs["data-upload-url"] = reverse("knowledge:upload")
+
+    def clean_area_fault(self) -> Any:
+        """The number typed, resolved to an area fault the editor may see."""
+        from hotline.tickets.models import AreaFault
+
+        number = (self.cleaned_data.get("area_fault") or "").strip()
+        if not number:
+            return None
+        faults = AreaFault.objects.filter(number__iexact=number)
+        if self.user is not None:
+            faults = faults.visible_to(self.user)
+        fault = faults.first()
+        if fault is None:
+            raise forms.ValidationError(
+                _("There is no area fault numbered “%(number)s” in your areas."),
+                params={"number": number},
+            )
+        return fault
 
     @classmethod
     def initial_for(cls, article: Article) -> dict[str, Any]:
@@ -125,7 +149,7 @@ class ArticleForm(forms.Form):
             "statistic_items": [c for k, c in contexts if k == ArticleContext.Kind.STATISTIC_ITEM],
             "order_types": ", ".join(c for k, c in contexts if k == ArticleContext.Kind.ORDER_TYPE),
             "ivr_choices": ", ".join(c for k, c in contexts if k == ArticleContext.Kind.IVR_CHOICE),
-            "area_fault_ref": article.area_fault_ref,
+            "area_fault": article.area_fault.number if article.area_fault_id else "",
         }
 
     def article_data(self) -> ArticleData:
@@ -152,7 +176,7 @@ class ArticleForm(forms.Form):
             must_read=bool(data.get("must_read")),
             contexts=contexts,
             contacts=contacts,
-            area_fault_ref=data.get("area_fault_ref") or "",
+            area_fault=data.get("area_fault"),
         )
 
 

@@ -170,9 +170,15 @@ class Article(AuditedModel):
     # Receipts given before this moment no longer count (a changed policy is read again).
     must_read_since = models.DateTimeField(_("must read since"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=0)
-    # The area fault (work orders) this announcement is about: "tickets.areafault:<id>"
-    # until the work-orders app exists, then a foreign key.
-    area_fault_ref = models.CharField(_("area fault"), max_length=60, blank=True)
+    # The area fault (work orders) this announcement is about.
+    area_fault = models.ForeignKey(
+        "tickets.AreaFault",
+        verbose_name=_("area fault"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     # Where a draft came from ("ticket:WO-2026-0042").
     source_ref = models.CharField(_("source"), max_length=100, blank=True)
     created_by = models.ForeignKey(
@@ -421,3 +427,117 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"search document {self.article_id}"
+
+
+class CallScript(AuditedModel):
+    """话术树: what an agent says and asks on a call, branching on the caller's answers.
+
+    The tree being edited is the draft; saving it makes a ``CallScriptVersion`` (never
+    changed afterwards) and one of the versions is the published one the desktop shows. A
+    script is chosen for a call by the IVR choice the caller made, then by the call's queue,
+    then by its statistic item (``services/scripts.py``).
+    """
+
+    audit_exclude = {"draft"}
+
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    queues = models.ManyToManyField(
+        "routing.Queue", verbose_name=_("queues"), blank=True, related_name="+"
+    )
+    statistic_items = models.ManyToManyField(
+        "catalog.StatisticItem", verbose_name=_("statistic items"), blank=True, related_name="+"
+    )
+    # IVR choices, e.g. "tv" (a node the caller reached) or "main:1" (key 1 at menu "main").
+    ivr_choices = models.JSONField(_("IVR choices"), default=list, blank=True)
+    draft = models.JSONField(_("draft"), default=dict, blank=True)
+    published_version = models.ForeignKey(
+        "CallScriptVersion",
+        verbose_name=_("published version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("call script")
+        verbose_name_plural = _("call scripts")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CallScriptVersion(models.Model):
+    """One saved tree of a call script; versions are never changed."""
+
+    script = models.ForeignKey(CallScript, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    tree = models.JSONField(_("steps"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("call script version")
+        verbose_name_plural = _("call script versions")
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["script", "number"], name="kb_script_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.script_id} v{self.number}"
+
+
+class CallScriptRun(models.Model):
+    """The path an agent took through a call's script: the answers chosen, in order."""
+
+    call = models.ForeignKey(
+        "telephony.CallRecord", on_delete=models.CASCADE, related_name="script_runs"
+    )
+    version = models.ForeignKey(CallScriptVersion, on_delete=models.PROTECT, related_name="runs")
+    # [{"step": "s2", "answer": "a1"}, ...] and the ids of the steps shown.
+    path = models.JSONField(_("path"), default=list)
+    steps = models.JSONField(_("steps shown"), default=list)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("call script path")
+        verbose_name_plural = _("call script paths")
+        constraints = [
+            models.UniqueConstraint(fields=["call", "version"], name="kb_script_run_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} v{self.version_id}"
+
+    def described(self) -> list[dict[str, str]]:
+        """The questions asked and the answers chosen, as the call's page lists them."""
+        from hotline.knowledge.services.scripts import iter_steps
+
+        questions = {}
+        for step, _position, _siblings in iter_steps(self.version.tree.get("steps") or []):
+            for answer in step.get("answers") or []:
+                questions[answer.get("id")] = (step.get("text", ""), answer.get("label", ""))
+        return [
+            {"question": questions[e["answer"]][0], "answer": questions[e["answer"]][1]}
+            for e in self.path
+            if e.get("answer") in questions
+        ]

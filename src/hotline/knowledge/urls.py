@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from hotline.knowledge.views import editing, organising, panels, reading
+from hotline.knowledge.views import editing, organising, panels, reading, scripts
 
 app_name = "knowledge"
 
@@ -28,6 +28,17 @@ urlpatterns = [
     path("groups/<int:pk>/", organising.group_edit, name="group_edit"),
     path("directories/", organising.directories, name="directories"),
     path("directories/<int:pk>/", organising.directories, name="directory_edit"),
+    path("scripts/", scripts.script_list, name="scripts"),
+    path("scripts/<int:pk>/", scripts.script_edit, name="script"),
+    path("scripts/<int:pk>/draft/", scripts.script_draft, name="script_draft"),
+    path("scripts/<int:pk>/save/", scripts.script_save, name="script_save"),
+    path("scripts/<int:pk>/preview/", scripts.script_preview, name="script_preview"),
+    path("scripts/<int:pk>/versions/", scripts.script_versions, name="script_versions"),
+    path(
+        "scripts/<int:pk>/versions/<int:number>/<slug:action>/",
+        scripts.script_version_action,
+        name="script_version_action",
+    ),
     path("suggest/", panels.suggest, name="suggest"),
     path("panels/home/", panels.home_panel, name="home_panel"),
     path("panels/customer/", panels.customer_panel, name="customer_panel"),

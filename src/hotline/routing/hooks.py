@@ -4,8 +4,11 @@
   otherwise always open.
 - call scripts (话术树): the ``knowledge`` app registers ``call_script_provider`` with
   ``set_call_script_provider(fn)``; ``fn(call_record) -> dict | None`` is shown on the
-  desktop under the screen pop, and the path taken is posted back to
-  ``/desk/call/<id>/script-path/`` (not built: the knowledge app owns it).
+  desktop under the screen pop (``id``: the version shown, ``html``); the path taken is
+  posted to ``/desk/call/<id>/script-path/``, which hands it to the function registered
+  with ``set_call_script_path_recorder(fn)``: ``fn(call_record, version_id, answers, user)
+  -> str`` keeps it and answers the script's HTML at its new place (``ValidationError``
+  for a path that does not fit the script).
 - open a work order from the call: the ``tickets`` app registers
   ``set_work_order_url(fn)``; ``fn(call_record) -> url`` becomes the desktop's
   "Open work order" link (hidden until registered).
@@ -23,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 _call_script: Callable[[Any], dict | None] | None = None
+_call_script_path: Callable[[Any, str, list[str], Any], str] | None = None
 _work_order_url: Callable[[Any], str] | None = None
 _area_fault: Callable[[int], str | None] | None = None
 _open_orders: Callable[[Any], list[dict]] | None = None
@@ -31,6 +35,21 @@ _open_orders: Callable[[Any], list[dict]] | None = None
 def set_call_script_provider(fn: Callable[[Any], dict | None] | None) -> None:
     global _call_script
     _call_script = fn
+
+
+def set_call_script_path_recorder(fn: Callable[[Any, str, list[str], Any], str] | None) -> None:
+    global _call_script_path
+    _call_script_path = fn
+
+
+def call_script_path_known() -> bool:
+    return _call_script_path is not None
+
+
+def record_call_script_path(record: Any, version: str, answers: list[str], by: Any) -> str:
+    if _call_script_path is None:
+        raise LookupError("no call scripts")
+    return _call_script_path(record, version, answers, by)
 
 
 def set_work_order_url(fn: Callable[[Any], str] | None) -> None:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("pop/<str:call_id>/new-customer/", desk.desk_new_customer, name="pop_new_customer"),
     path("recent/", desk.desk_recent, name="recent"),
     path("wrap-up/<str:call_id>/", desk.desk_wrap_up, name="wrap_up"),
+    path("call/<str:call_id>/script-path/", desk.desk_script_path, name="script_path"),
     path("team/", supervision.team, name="team"),
     path("team/<int:pk>/state/", supervision.team_set_state, name="team_set_state"),
     path("team/<int:pk>/supervise/", supervision.team_supervise, name="team_supervise"),

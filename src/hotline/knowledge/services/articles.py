@@ -52,7 +52,7 @@ class ArticleData:
     must_read: bool = False
     contexts: list[tuple[str, str]] = field(default_factory=list)
     contacts: list[dict[str, str]] = field(default_factory=list)
-    area_fault_ref: str = ""
+    area_fault: Any = None  # a tickets.AreaFault
     source_ref: str = ""
 
 
@@ -69,7 +69,7 @@ UPDATABLE = [
     "valid_until",
     "must_read",
     "must_read_since",
-    "area_fault_ref",
+    "area_fault",
     "updated_at",
 ]
 
@@ -116,7 +116,6 @@ def _clean_data(data: ArticleData) -> ArticleData:
         elif code and (kind, code) not in contexts:
             contexts.append((kind, code[:60]))
     data.contexts = contexts
-    data.area_fault_ref = (data.area_fault_ref or "").strip()[:60]
     if errors:
         raise ValidationError(errors)
     data.body_html = clean_html(data.body_html)
@@ -215,7 +214,7 @@ def article_create(*, data: ArticleData, by: Any) -> Article:
             valid_from=data.valid_from,
             valid_until=data.valid_until,
             must_read=data.must_read,
-            area_fault_ref=data.area_fault_ref,
+            area_fault=data.area_fault,
             source_ref=data.source_ref[:100],
             created_by=by if getattr(by, "pk", None) else None,
             created_at=now,
@@ -250,7 +249,7 @@ def article_update(*, article: Article, data: ArticleData, by: Any, note: str = 
         if data.must_read and not article.must_read and article.status == Article.Status.PUBLISHED:
             article.must_read_since = timezone.now()
         article.must_read = data.must_read
-        article.area_fault_ref = data.area_fault_ref
+        article.area_fault = data.area_fault
         article.updated_at = timezone.now()
         article.save(update_fields=UPDATABLE)
         _set_relations(article, data)

@@ -36,7 +36,7 @@ def _form_errors(form: ArticleForm, error: ValidationError) -> None:
 def article_new(request: HttpRequest) -> HttpResponse:
     groups = selectors.groups_for(request.user)
     initial = {"kind": request.GET.get("kind") or Article.Kind.ARTICLE}
-    form = ArticleForm(request.POST or None, initial=initial, groups=groups)
+    form = ArticleForm(request.POST or None, initial=initial, groups=groups, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             article = article_services.article_create(data=form.article_data(), by=request.user)
@@ -55,7 +55,10 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
     article = access.get_article_for(request.user, pk, edit=True)
     groups = selectors.groups_for(request.user)
     form = ArticleForm(
-        request.POST or None, initial=ArticleForm.initial_for(article), groups=groups
+        request.POST or None,
+        initial=ArticleForm.initial_for(article),
+        groups=groups,
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         try:

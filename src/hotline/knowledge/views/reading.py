@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -92,7 +93,22 @@ def _article_context(request: HttpRequest, article: Article) -> dict:
         "confirmed": selectors.has_confirmed(user, article),
         "vote": vote,
         "now": timezone.now(),
+        "area_fault": article.area_fault if article.area_fault_id else None,
+        "area_fault_visible": _sees_area_fault(user, article),
     }
+
+
+def _sees_area_fault(user: Any, article: Article) -> bool:
+    """Whether the article's area fault page opens for ``user`` (its link is shown)."""
+    if not article.area_fault_id:
+        return False
+    from hotline.tickets.apps import VIEW_AREA_FAULT
+    from hotline.tickets.models import AreaFault
+
+    return (
+        user.has_perm(VIEW_AREA_FAULT)
+        and AreaFault.objects.visible_to(user).filter(pk=article.area_fault_id).exists()
+    )
 
 
 @permission_required(access.VIEW, raise_exception=True)

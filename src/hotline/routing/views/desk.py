@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,7 +19,8 @@ from hotline.catalog.models import StatisticItem
 from hotline.routing import hooks, labels, selectors, services
 from hotline.routing.commands import switchboard_command
 from hotline.routing.models import AgentStatus
-from hotline.routing.subscribers import QUEUES_TOPIC, USE_DESKTOP
+from hotline.routing.subscribers import QUEUES_TOPIC, SUPERVISE, USE_DESKTOP
+from hotline.telephony.models import CallRecord
 
 AGENT_OPS = {
     "login",
@@ -219,3 +220,32 @@ def desk_new_customer(request: HttpRequest, call_id: str) -> HttpResponse:
     except NoReverseMatch:
         url, key = reverse("customers:list"), "q"
     return redirect(f"{url}?{urlencode({key: call.caller})}")
+
+
+@login_required
+@require_POST
+def desk_script_path(request: HttpRequest, call_id: str) -> HttpResponse:
+    """The path the agent took through the call's script (the answers chosen, in order),
+    kept by the knowledge app; answers the script at its new place. The agent of the call
+    and the team lead of that agent may post it."""
+    user = request.user
+    call = get_object_or_404(CallRecord, call_id=call_id)
+    allowed = False
+    if user.has_perm(USE_DESKTOP):
+        try:
+            selectors.call_for_desk(user, call_id)
+            allowed = True
+        except Http404:
+            pass
+    if not allowed and user.has_perm(SUPERVISE) and call.agent_id:
+        allowed = selectors.supervised_agents(user).filter(pk=call.agent_id).exists()
+    if not allowed or not hooks.call_script_path_known():
+        raise Http404
+    raw = request.POST.get("answers", "")
+    answers = [part.strip() for part in raw.split(",") if part.strip()]
+    try:
+        html = hooks.record_call_script_path(call, request.POST.get("version", ""), answers, user)
+    except ValidationError as error:
+        errors = error.message_dict if hasattr(error, "error_dict") else {"answers": error.messages}
+        return JsonResponse({"ok": False, "errors": errors}, status=400)
+    return HttpResponse(html)

@@ -178,6 +178,7 @@
         if (!html || popEl.dataset.call !== callId) return;
         var ringing = agent.state === "reserved";
         popEl.innerHTML = html;
+        if (window.htmx) window.htmx.process(popEl); // the call script's answer buttons
         popEl.classList.toggle("ringing", ringing);
       });
   }
@@ -191,6 +192,7 @@
       .then(function (html) {
         if (!html || popEl.dataset.call !== callId || !call || call.id !== callId) return;
         popEl.innerHTML = html;
+        if (window.htmx) window.htmx.process(popEl);
         var head = popEl.querySelector(".pop-head");
         showCallStrip({customer: {name: head.querySelector("h2").textContent},
                        number: (head.querySelector(".pd") || {}).textContent, queue: ""});
