@@ -112,6 +112,8 @@ def push_ticket_event(event: Event) -> None:
     }
     for topic in board_topics(data.get("region_path", "")):
         push_send(topic, event.name, payload)
+    # The order's own page (``ticket.<id>``: whoever may see the order, see below).
+    push_send(f"ticket.{data['id']}", event.name, payload)
     people = {data.get("owner_id"), event.data.get("owner_id"), data.get("technician_user_id")}
     for user_id in people - {None, event.actor_id}:
         push_send(f"user.{user_id}", event.name, payload)

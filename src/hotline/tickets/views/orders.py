@@ -191,6 +191,9 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
 @permission_required(VIEW, raise_exception=True)
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
+    if request.headers.get("HX-Target") == "ticket-body":
+        # The page's live refresh (an order event was pushed): the order's part only.
+        return render(request, "tickets/_detail_body.html", _detail_context(request, ticket))
     return render(request, "tickets/detail.html", _detail_context(request, ticket))
 
 

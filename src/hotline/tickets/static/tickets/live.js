@@ -7,10 +7,23 @@
   var topics = JSON.parse(el.getAttribute("data-live-topics"));
   var pending = null;
   var retry = 1000;
+  // data-live-hold="#part": no refresh while the user is typing inside it (the refresh
+  // waits until the field loses focus), so a half-written note is never swapped away.
+  var hold = el.getAttribute("data-live-hold");
+  var held = false;
+  function typing() {
+    var active = document.activeElement;
+    return !!(hold && active && active.closest && active.closest(hold) &&
+      /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName));
+  }
   function refresh() {
     clearTimeout(pending);
+    if (typing()) { held = true; return; }
     pending = setTimeout(function () { htmx.trigger(el, "live-refresh"); }, 300);
   }
+  document.addEventListener("focusout", function () {
+    if (held) setTimeout(function () { if (held && !typing()) { held = false; refresh(); } }, 0);
+  });
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + "/ws/push/");
