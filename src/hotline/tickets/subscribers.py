@@ -37,7 +37,7 @@ def sync_timers(event: Event) -> None:
         return
     ticket = publishing_ticket(ticket_id) or (
         Ticket.objects.select_related("sla_policy")
-        .only(*TIMER_FIELDS, "sla_policy__accept_minutes", "sla_policy__escalate_minutes")
+        .only(*TIMER_FIELDS, *TIMER_POLICY_FIELDS)
         .filter(pk=ticket_id)
         .first()
     )
@@ -59,6 +59,13 @@ TIMER_FIELDS = (
     "owner_since",
     "warning_at",
     "resolution_due_at",
+    "at_top",
+    "reminded_at",
+)
+TIMER_POLICY_FIELDS = (
+    "sla_policy__accept_minutes",
+    "sla_policy__escalate_minutes",
+    "sla_policy__remind_minutes",
 )
 
 
