@@ -29,6 +29,7 @@ from hotline.tickets.forms import (
 from hotline.tickets.models import OrderType, Ticket, TicketAttachment
 from hotline.tickets.routing import dispatch_candidates
 from hotline.tickets.services.fees import ticket_charge_add
+from hotline.tickets.services.knowledge import may_draft_article
 from hotline.tickets.services.opening import customer_devices, ticket_attach, ticket_open
 from hotline.tickets.services.transitions import ticket_transition
 from hotline.tickets.workflow import TRANSITIONS, IllegalTransition, State, allowed_actions
@@ -184,6 +185,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
         "resolve_form": ResolveForm(),
         "verify_form": VerifyForm(),
         "risk": ticket.sla_risk(),
+        "can_draft_article": may_draft_article(user, ticket),
         **extra,
     }
 
@@ -285,6 +287,27 @@ def ticket_attach_view(request: HttpRequest, pk: int) -> HttpResponse:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
     return redirect("tickets:detail", pk=ticket.pk)
+
+
+@permission_required(VIEW, raise_exception=True)
+@require_POST
+def ticket_article_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Create article from this order": a knowledge draft, then its edit page."""
+    from hotline.tickets.services.knowledge import ticket_article_draft
+
+    ticket = selectors.get_ticket_for(request.user, pk)
+    if not request.user.has_perm("knowledge.change_article"):
+        raise PermissionDenied("knowledge")
+    if not may_draft_article(request.user, ticket):
+        messages.error(request, _("Only a resolved or closed order has a solution."))
+        return redirect("tickets:detail", pk=ticket.pk)
+    try:
+        article = ticket_article_draft(ticket=ticket, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(_flatten(error)))
+        return redirect("tickets:detail", pk=ticket.pk)
+    messages.success(request, _("A draft article was made from the order: finish it here."))
+    return redirect("knowledge:edit", pk=article.pk)
 
 
 @permission_required(CHARGE, raise_exception=True)
