@@ -5,6 +5,7 @@ a history line, a push and an SMS."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.conf import settings
@@ -133,3 +134,23 @@ def test_a_reminder_timer_for_an_owner_who_moved_on_is_stale(desk, open_order):
     Ticket.objects.filter(pk=ticket.pk).update(owner_acknowledged=True)
     assert timer_fire(timer.pk, now=top + 30 * M, worker="a") == "stale"
     assert _reminders(ticket) == []
+
+
+def test_the_order_page_shows_timer_changes_as_the_system(desk, open_order, client):
+    from django.urls import reverse
+
+    ticket = open_order()
+    _to_the_top(ticket)
+    timers_run(now=T0 + 600 * M, worker="test")  # and a reminder
+    client.force_login(desk.city_manager)
+    html = client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+    items = re.findall(r'<li data-action="([a-z_]+)"( data-actor="system")?>', html)
+    by_action = {}
+    for action, system in items:
+        by_action.setdefault(action, set()).add(bool(system))
+    assert by_action["escalated"] == {True}
+    assert by_action["escalation_top"] == {True}
+    assert by_action["reminder"] == {True}
+    assert by_action["created"] == {False}  # the agent who opened it, by name
+    assert "System (timer)" in html
+    assert '<strong class="badge actor-system"' in html

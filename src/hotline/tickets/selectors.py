@@ -64,12 +64,23 @@ DETAIL_RELATED = (
 LIST_RELATED = ("order_type", "region", "technician__user", "owner", "customer")
 
 
+# Actor names of changes nobody made by hand (timers, start-up jobs).
+SYSTEM_ACTORS = frozenset({"timer", "system", ""})
+
+
 def ticket_history(ticket: Ticket) -> list[TicketHistory]:
-    return list(
+    """The order's history, oldest first; ``by_system`` marks lines a timer or the system
+    wrote (shown as such, never as a person)."""
+    lines = list(
         TicketHistory.objects.filter(ticket=ticket)
         .select_related("technician__user", "owner")
         .order_by("at", "id")
     )
+    for line in lines:
+        line.by_system = line.timer_id is not None or (
+            line.actor_id is None and line.actor_name in SYSTEM_ACTORS
+        )
+    return lines
 
 
 @dataclass
