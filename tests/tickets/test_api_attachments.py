@@ -136,3 +136,17 @@ def test_scopes_roles_and_regions_as_on_the_page(desk, client, open_order):
     assert client.get(_url(ticket), **headers).status_code == 200
     assert _upload(client, ticket, headers).status_code == 403
     assert ticket.attachments.count() == 1
+
+
+def test_an_upload_reaches_webhooks_subscribed_to_it(desk, client, open_order):
+    from hotline.integrations.models import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(
+        name="nms", url="https://nms.example/hook", secret="s", events=["ticket.attached"]
+    )
+    ticket = open_order()
+    assert _upload(client, ticket, token_for(desk.dispatcher)).status_code == 201
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert delivery.event == "ticket.attached"
+    assert delivery.payload["attachment"]["name"] == "box.png"
+    assert delivery.payload["ticket"]["number"] == ticket.number

@@ -195,3 +195,23 @@ def ticket_list(user: Any, *, query: str = "", state: str = "") -> QuerySet[Tick
     if state:
         tickets = tickets.filter(state=state)
     return tickets.select_related(*LIST_RELATED).order_by("-created_at", "-id")
+
+
+def form_rows(ticket: Ticket) -> list[tuple[str, str]]:
+    """The order's custom fields as (label, text), in the type's order: a device by its label,
+    a list (attachments) joined, anything else as text; a key the type no longer has, as is."""
+    labels = {
+        spec.key: spec.label for spec in ticket.order_type.fields.order_by("sort_order", "id")
+    }
+    order = {key: index for index, key in enumerate(labels)}
+    rows = []
+    for key in sorted(ticket.form_data, key=lambda k: (order.get(k, len(order)), k)):
+        value = ticket.form_data[key]
+        if isinstance(value, dict):
+            text = str(value.get("label", value.get("id", "")))
+        elif isinstance(value, list):
+            text = ", ".join(str(item) for item in value)
+        else:
+            text = str(value)
+        rows.append((str(labels.get(key, key)), text))
+    return rows

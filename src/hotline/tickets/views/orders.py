@@ -170,6 +170,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
     return {
         "ticket": ticket,
         "history": selectors.ticket_history(ticket),
+        "form_rows": selectors.form_rows(ticket) if ticket.form_data else [],
         "attachments": list(ticket.attachments.all()),
         "charges": list(ticket.charges.select_related("fee_item")),
         "actions": actions,
