@@ -150,3 +150,38 @@ def test_who_may_listen_to_an_orders_page(desk, open_order):
     assert not topic_allowed(desk.dispatcher, "ticket.abc")
     desk.dispatcher.is_active = False
     assert not topic_allowed(desk.dispatcher, topic)
+
+
+def test_a_note_is_written_to_the_history_and_refreshes_the_page(
+    desk, open_order, client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from hotline.accounts.models import AuditEntry
+
+    ticket = open_order()
+    client.force_login(desk.agent)
+    page = client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+    assert 'data-form="note"' in page
+    with recorded_pushes() as pushes, django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("tickets:note", args=[ticket.pk]), {"note": "客户改约明天"})
+    assert response.status_code == 302
+    line = ticket.history.get(action="note")
+    assert (line.note, line.actor_id) == ("客户改约明天", desk.agent.pk)
+    assert [p.event for p in pushes if p.group == f"ticket.{ticket.pk}"] == ["ticket.noted"]
+    assert AuditEntry.objects.filter(
+        model="tickets.ticket", object_id=str(ticket.pk), changes__history_note__1="客户改约明天"
+    ).exists()
+    # Empty: nothing written. A QA inspector reads the order but may not write on it.
+    client.post(reverse("tickets:note", args=[ticket.pk]), {"note": "  "})
+    inspector = factories.user("qa_inspector", regions=[desk.world.d1])
+    client.force_login(inspector)
+    assert (
+        'data-form="note"'
+        not in client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+    )
+    client.post(reverse("tickets:note", args=[ticket.pk]), {"note": "x"})
+    # Another region's dispatcher: not found.
+    client.force_login(factories.user("dispatcher", regions=[desk.world.s2a]))
+    assert client.post(reverse("tickets:note", args=[ticket.pk]), {"note": "x"}).status_code == 404
+    assert ticket.history.filter(action="note").count() == 1

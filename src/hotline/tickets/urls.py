@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/attach/", orders.ticket_attach_view, name="attach"),
     path("<int:pk>/charge/", orders.ticket_charge_view, name="charge"),
     path("<int:pk>/article/", orders.ticket_article_view, name="article"),
+    path("<int:pk>/note/", orders.ticket_note_view, name="note"),
     path("<int:pk>/files/<int:attachment_pk>/", orders.ticket_file, name="file"),
     path("customer/<int:customer_pk>/", orders.customer_panel, name="customer_panel"),
     path("board/", board.board, name="board"),

@@ -30,6 +30,7 @@ from hotline.tickets.models import OrderType, Ticket, TicketAttachment
 from hotline.tickets.routing import dispatch_candidates
 from hotline.tickets.services.fees import ticket_charge_add
 from hotline.tickets.services.knowledge import may_draft_article
+from hotline.tickets.services.notes import may_note
 from hotline.tickets.services.opening import customer_devices, ticket_attach, ticket_open
 from hotline.tickets.services.transitions import ticket_transition
 from hotline.tickets.workflow import TRANSITIONS, IllegalTransition, State, allowed_actions
@@ -187,6 +188,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
         "verify_form": VerifyForm(),
         "risk": ticket.sla_risk(),
         "can_draft_article": may_draft_article(user, ticket),
+        "can_note": may_note(user, ticket),
         **extra,
     }
 
@@ -287,6 +289,23 @@ def ticket_attach_view(request: HttpRequest, pk: int) -> HttpResponse:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
+    return redirect("tickets:detail", pk=ticket.pk)
+
+
+@permission_required(VIEW, raise_exception=True)
+@require_POST
+def ticket_note_view(request: HttpRequest, pk: int) -> HttpResponse:
+    from hotline.tickets.services.notes import ticket_note_add
+
+    ticket = selectors.get_ticket_for(request.user, pk)
+    try:
+        ticket_note_add(ticket=ticket, by=request.user, text=request.POST.get("note", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(_flatten(error)))
+    except PermissionDenied:
+        messages.error(request, _("You may not do this with this order."))
+    else:
+        messages.success(request, _("The note is added."))
     return redirect("tickets:detail", pk=ticket.pk)
 
 
