@@ -150,3 +150,16 @@ def test_an_upload_reaches_webhooks_subscribed_to_it(desk, client, open_order):
     assert delivery.event == "ticket.attached"
     assert delivery.payload["attachment"]["name"] == "box.png"
     assert delivery.payload["ticket"]["number"] == ticket.number
+
+
+def test_a_technician_attaches_to_their_own_order_only(desk, client, open_order):
+    from hotline.tickets.services.dispatching import ticket_dispatch
+
+    ticket = open_order()
+    ticket_dispatch(ticket=ticket, technician=desk.tech_a, by=desk.dispatcher)
+    own = _upload(client, ticket, token_for(desk.tech_a.user))
+    assert own.status_code == 201
+    colleague = _upload(client, ticket, token_for(desk.tech_b.user))  # same station
+    assert colleague.status_code == 403
+    assert colleague.json()["error"]["code"] == "permission_denied"
+    assert ticket.attachments.count() == 1
