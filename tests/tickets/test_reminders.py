@@ -10,6 +10,7 @@ import re
 import pytest
 from django.conf import settings
 from django.test import override_settings
+from django.utils import translation
 
 from hotline.push.send import recorded_pushes
 from hotline.tickets.models import TicketTimer
@@ -58,7 +59,12 @@ def test_the_top_is_reminded_every_interval_until_someone_takes_it(
     assert [line.at for line in lines] == [top + 30 * M, top + 61 * M]
     assert all(line.owner_id == desk.city_manager.pk for line in lines)
     assert all(line.timer_id and line.actor_name == "timer" for line in lines)
-    assert lines[0].note.startswith("Reminder 1:") and "30 minutes" in lines[0].note
+    with translation.override(settings.LANGUAGE_CODE):
+        expected = translation.gettext(
+            "Reminder %(n)d: nobody has taken the order yet; reminded every %(minutes)d "
+            "minutes until someone does."
+        ) % {"n": 1, "minutes": 30}
+    assert lines[0].note == expected
     reminder_sms = [m for m in messages if m.purpose == "reminder"]
     assert [m.to for m in reminder_sms] == [desk.city_manager.phone] * 2
     assert ticket.number in reminder_sms[0].text
@@ -152,5 +158,6 @@ def test_the_order_page_shows_timer_changes_as_the_system(desk, open_order, clie
     assert by_action["escalation_top"] == {True}
     assert by_action["reminder"] == {True}
     assert by_action["created"] == {False}  # the agent who opened it, by name
-    assert "System (timer)" in html
+    with translation.override(settings.LANGUAGE_CODE):  # the page's language
+        assert translation.gettext("System (timer)") in html
     assert '<strong class="badge actor-system"' in html

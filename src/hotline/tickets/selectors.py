@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from hotline.accounts.models import Region
 from hotline.tickets.models import AreaFault, OrderType, Ticket, TicketHistory
@@ -64,6 +65,36 @@ DETAIL_RELATED = (
 LIST_RELATED = ("order_type", "region", "technician__user", "owner", "customer")
 
 
+# What each history line says, for actions that are not workflow steps (those are labelled
+# by their transition, ``workflow.TRANSITIONS``).
+HISTORY_LABELS = {
+    "created": pgettext_lazy("order history", "Opened"),
+    "owner_assigned": pgettext_lazy("order history", "Owner assigned"),
+    "no_owner": pgettext_lazy("order history", "Nobody to own it"),
+    "taken": pgettext_lazy("order history", "Taken over"),
+    "reassigned": pgettext_lazy("order history", "Reassigned"),
+    "escalated": pgettext_lazy("order history", "Escalated"),
+    "escalation_top": pgettext_lazy("order history", "Top of the chain reached"),
+    "reminder": pgettext_lazy("order history", "Reminder"),
+    "sla_warning": pgettext_lazy("order history", "Deadline warning"),
+    "sla_breached": pgettext_lazy("order history", "Deadline missed"),
+    "sla_provisional": pgettext_lazy("order history", "Deadlines provisional"),
+    "sla_recomputed": pgettext_lazy("order history", "Deadlines recomputed"),
+    "attached": pgettext_lazy("order history", "File attached"),
+    "charged": pgettext_lazy("order history", "Charge added"),
+    "note": pgettext_lazy("order history", "Note"),
+    "article_drafted": pgettext_lazy("order history", "Knowledge article drafted"),
+}
+
+
+def history_label(action: str) -> str:
+    from hotline.tickets.workflow import TRANSITIONS
+
+    if action in TRANSITIONS:
+        return str(TRANSITIONS[action].label)
+    return str(HISTORY_LABELS.get(action, action))
+
+
 # Actor names of changes nobody made by hand (timers, start-up jobs).
 SYSTEM_ACTORS = frozenset({"timer", "system", ""})
 
@@ -77,6 +108,9 @@ def ticket_history(ticket: Ticket) -> list[TicketHistory]:
         .order_by("at", "id")
     )
     for line in lines:
+        line.label = history_label(line.action)
+        line.from_label = State(line.from_state).label if line.from_state in State.values else ""
+        line.to_label = State(line.to_state).label if line.to_state in State.values else ""
         line.by_system = line.timer_id is not None or (
             line.actor_id is None and line.actor_name in SYSTEM_ACTORS
         )
