@@ -429,6 +429,9 @@ TICKETS = {
     "ATTACHMENT_MAX_BYTES": env_int("HOTLINE_TICKETS_ATTACHMENT_MB", 10) * 1024 * 1024,
     # Timers fired per scan (the scan runs every 30 s: HOTLINE_SCHEDULE="tickets.timers=N").
     "TIMER_BATCH": env_int("HOTLINE_TICKETS_TIMER_BATCH", 500),
+    # Nobody takes an order at the top of the escalation chain: its owner is reminded this
+    # often (an SLA policy's own "remind every" wins).
+    "TOP_REMINDER_MINUTES": env_int("HOTLINE_TICKETS_TOP_REMINDER_MINUTES", 30),
 }
 
 # --- Hotline ----------------------------------------------------------------------------

@@ -44,7 +44,9 @@ def test_nobody_acting_escalates_step_by_step_to_the_top(
             assert summary["fired"] == 1
             ticket.refresh_from_db()
             owners.append((ticket.owner_id, ticket.escalation_level, ticket.at_top))
-        assert timers_run(now=now + 600 * M, worker="test")["fired"] == 0
+        # From the top nobody further up: the owner is only reminded (test_reminders).
+        assert timers_run(now=now + 600 * M, worker="test")["fired"] == 1
+        assert ticket.history.filter(action="reminder").count() == 1
     assert owners == [
         (desk.lead.pk, 2, False),
         (desk.district_manager.pk, 3, False),

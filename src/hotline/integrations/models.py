@@ -47,6 +47,8 @@ WEBHOOK_EVENTS: dict[str, object] = {
     "ticket.sla_warning": _("Work order close to its deadline"),
     "ticket.sla_breached": _("Work order missed its deadline"),
     "ticket.charged": _("Charge added to a work order"),
+    "ticket.reminded": _("Work order owner reminded at the top of the escalation chain"),
+    "ticket.attached": _("File attached to a work order"),
     "area_fault.declared": _("Area fault declared"),
     "area_fault.resolved": _("Area fault resolved"),
     "article.published": _("Knowledge article published"),

@@ -65,6 +65,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         "closure_unit",
         "accept_minutes",
         "escalate_minutes",
+        "remind_minutes",
     ]
     search_fields = ["code", "label_zh", "label_en"]
 

@@ -2,7 +2,9 @@
 
 A network-management system opens orders with ``POST /api/v1/tickets/`` (retry-safe with an
 ``Idempotency-Key``) and drives them with ``POST /api/v1/tickets/<id>/actions/``; an action
-the workflow does not allow answers 409 ``illegal_transition`` naming both states.
+the workflow does not allow answers 409 ``illegal_transition`` naming both states. Photos and
+PDFs are listed, uploaded (multipart, retry-safe too) and downloaded under
+``/api/v1/tickets/<id>/attachments/`` with the order page's rules.
 """
 
 from __future__ import annotations
@@ -11,11 +13,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,14 +32,14 @@ from hotline.audit.personal_data import can_unmask
 from hotline.audit.record import audit_record
 from hotline.catalog.models import StatisticItem
 from hotline.customers.selectors import get_customer_for
-from hotline.integrations.api.errors import error_body
+from hotline.integrations.api.errors import RequestTooLarge, error_body
 from hotline.integrations.api.idempotency import idempotent
 from hotline.integrations.api.permissions import token_allows
 from hotline.integrations.api.serializers import ErrorOut
-from hotline.integrations.api.views import ERRORS, IDEMPOTENCY_PARAMETER, ApiView
+from hotline.integrations.api.views import ERRORS, IDEMPOTENCY_PARAMETER, WRITE_ERRORS, ApiView
 from hotline.tickets import selectors
-from hotline.tickets.models import OrderType, Priority, Ticket
-from hotline.tickets.services.opening import ticket_open
+from hotline.tickets.models import OrderType, Priority, Ticket, TicketAttachment
+from hotline.tickets.services.opening import ticket_attach, ticket_open
 from hotline.tickets.services.transitions import ticket_transition
 from hotline.tickets.workflow import TRANSITIONS, IllegalTransition, State
 
@@ -311,3 +318,118 @@ class TicketActionApi(ApiView):
             return Response(_detail(request, ticket, history=False))
 
         return idempotent(request, run)
+
+
+# --- Attachments -------------------------------------------------------------------------
+
+
+class AttachmentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    field_key = serializers.CharField(help_text="The form field it was attached to, if any.")
+    uploaded_at = serializers.DateTimeField()
+    uploaded_by = serializers.SerializerMethodField()
+    download = serializers.SerializerMethodField(help_text="URL of the file itself.")
+
+    def get_uploaded_by(self, obj: TicketAttachment) -> str | None:
+        return obj.uploaded_by.get_username() if obj.uploaded_by_id else None
+
+    def get_download(self, obj: TicketAttachment) -> str:
+        return reverse("api:ticket-attachment-file", args=[obj.ticket_id, obj.pk])
+
+
+class AttachmentIn(serializers.Serializer):
+    file = serializers.FileField(help_text="A photo (image/*) or a PDF, at most the size limit.")
+
+
+class AttachmentMultiPartParser(MultiPartParser):
+    """Multipart bodies, refused from their ``Content-Length`` (413 ``request_too_large``)
+    when they could not hold an allowed file anyway; a file a little over the limit is
+    answered with a field error by the service's own check."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        request = (parser_context or {}).get("request")
+        meta = getattr(request, "META", None) or {}
+        try:
+            declared = int(meta.get("CONTENT_LENGTH") or 0)
+        except (TypeError, ValueError):
+            declared = 0
+        if declared > settings.TICKETS["ATTACHMENT_MAX_BYTES"] + 1024 * 1024:
+            raise RequestTooLarge()
+        return super().parse(stream, media_type, parser_context)
+
+
+def _attachment_ticket(request: Request, pk: int) -> Ticket:
+    """The order if the caller may see it (404 otherwise, as on the page)."""
+    return selectors.get_ticket_for(request.user, pk, related=selectors.ACTION_RELATED)
+
+
+class TicketAttachmentListApi(ApiView):
+    required_scopes = {"GET": ["tickets:read"], "POST": ["tickets:write"]}
+    parser_classes = [AttachmentMultiPartParser]
+
+    @extend_schema(
+        operation_id="tickets_attachments_list",
+        summary="The order's photos and files",
+        responses={200: AttachmentOut(many=True), **ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        ticket = _attachment_ticket(request, pk)
+        attachments = ticket.attachments.select_related("uploaded_by").order_by("uploaded_at", "id")
+        return Response(AttachmentOut(list(attachments), many=True).data)
+
+    @extend_schema(
+        operation_id="tickets_attachments_create",
+        summary="Attach a photo or PDF to the order",
+        description=(
+            "multipart/form-data with one `file`: an image or a PDF of at most "
+            "`HOTLINE_TICKETS_ATTACHMENT_MB` MB (10 by default). Send an `Idempotency-Key` so "
+            "a retry attaches nothing twice."
+        ),
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request={"multipart/form-data": AttachmentIn},
+        responses={201: AttachmentOut, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        def run() -> Response:
+            ticket = _attachment_ticket(request, pk)
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise serializers.ValidationError(
+                    {"file": [ErrorDetail(gettext_lazy("Choose a file."), code="required")]}
+                )
+            attachment = ticket_attach(ticket=ticket, by=request.user, upload=upload)
+            return Response(AttachmentOut(attachment).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, run)
+
+
+class TicketAttachmentFileApi(ApiView):
+    required_scopes = ["tickets:read"]
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # The answer is the file itself, whatever the client accepts.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        operation_id="tickets_attachments_file",
+        summary="Download one of the order's files",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **ERRORS},
+    )
+    def get(self, request: Request, pk: int, attachment_pk: int) -> FileResponse:
+        ticket = _attachment_ticket(request, pk)
+        attachment = get_object_or_404(TicketAttachment, pk=attachment_pk, ticket=ticket)
+        # A file may show a customer (an ID card, a house): who fetched it is on record.
+        audit_record(
+            action="reveal",
+            obj=attachment,
+            changes={"field": "file", "via": "api", "ticket": ticket.number},
+        )
+        return FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.name,
+            content_type=attachment.content_type or "application/octet-stream",
+        )

@@ -9,4 +9,14 @@ urlpatterns = [
     path("tickets/", api.TicketListApi.as_view(), name="tickets"),
     path("tickets/<int:pk>/", api.TicketDetailApi.as_view(), name="ticket"),
     path("tickets/<int:pk>/actions/", api.TicketActionApi.as_view(), name="ticket-actions"),
+    path(
+        "tickets/<int:pk>/attachments/",
+        api.TicketAttachmentListApi.as_view(),
+        name="ticket-attachments",
+    ),
+    path(
+        "tickets/<int:pk>/attachments/<int:attachment_pk>/file/",
+        api.TicketAttachmentFileApi.as_view(),
+        name="ticket-attachment-file",
+    ),
 ]

@@ -36,12 +36,12 @@ def _blank(value: Any) -> bool:
 def check_upload(upload: UploadedFile, key: str) -> None:
     limit = settings.TICKETS["ATTACHMENT_MAX_BYTES"]
     if upload.size and upload.size > limit:
-        raise ValidationError(
-            {key: _("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}}
-        )
+        message = _("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}
+        raise ValidationError({key: ValidationError(message, code="file_too_large")})
     content_type = (upload.content_type or "").lower()
     if not content_type.startswith(ALLOWED_TYPES):
-        raise ValidationError({key: _("Only photos and PDF files can be attached.")})
+        message = _("Only photos and PDF files can be attached.")
+        raise ValidationError({key: ValidationError(message, code="file_type")})
 
 
 def _clean_one(

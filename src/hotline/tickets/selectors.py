@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from hotline.accounts.models import Region
 from hotline.tickets.models import AreaFault, OrderType, Ticket, TicketHistory
@@ -64,12 +65,56 @@ DETAIL_RELATED = (
 LIST_RELATED = ("order_type", "region", "technician__user", "owner", "customer")
 
 
+# What each history line says, for actions that are not workflow steps (those are labelled
+# by their transition, ``workflow.TRANSITIONS``).
+HISTORY_LABELS = {
+    "created": pgettext_lazy("order history", "Opened"),
+    "owner_assigned": pgettext_lazy("order history", "Owner assigned"),
+    "no_owner": pgettext_lazy("order history", "Nobody to own it"),
+    "taken": pgettext_lazy("order history", "Taken over"),
+    "reassigned": pgettext_lazy("order history", "Reassigned"),
+    "escalated": pgettext_lazy("order history", "Escalated"),
+    "escalation_top": pgettext_lazy("order history", "Top of the chain reached"),
+    "reminder": pgettext_lazy("order history", "Reminder"),
+    "sla_warning": pgettext_lazy("order history", "Deadline warning"),
+    "sla_breached": pgettext_lazy("order history", "Deadline missed"),
+    "sla_provisional": pgettext_lazy("order history", "Deadlines provisional"),
+    "sla_recomputed": pgettext_lazy("order history", "Deadlines recomputed"),
+    "attached": pgettext_lazy("order history", "File attached"),
+    "charged": pgettext_lazy("order history", "Charge added"),
+    "note": pgettext_lazy("order history", "Note"),
+    "article_drafted": pgettext_lazy("order history", "Knowledge article drafted"),
+}
+
+
+def history_label(action: str) -> str:
+    from hotline.tickets.workflow import TRANSITIONS
+
+    if action in TRANSITIONS:
+        return str(TRANSITIONS[action].label)
+    return str(HISTORY_LABELS.get(action, action))
+
+
+# Actor names of changes nobody made by hand (timers, start-up jobs).
+SYSTEM_ACTORS = frozenset({"timer", "system", ""})
+
+
 def ticket_history(ticket: Ticket) -> list[TicketHistory]:
-    return list(
+    """The order's history, oldest first; ``by_system`` marks lines a timer or the system
+    wrote (shown as such, never as a person)."""
+    lines = list(
         TicketHistory.objects.filter(ticket=ticket)
         .select_related("technician__user", "owner")
         .order_by("at", "id")
     )
+    for line in lines:
+        line.label = history_label(line.action)
+        line.from_label = State(line.from_state).label if line.from_state in State.values else ""
+        line.to_label = State(line.to_state).label if line.to_state in State.values else ""
+        line.by_system = line.timer_id is not None or (
+            line.actor_id is None and line.actor_name in SYSTEM_ACTORS
+        )
+    return lines
 
 
 @dataclass
@@ -184,3 +229,23 @@ def ticket_list(user: Any, *, query: str = "", state: str = "") -> QuerySet[Tick
     if state:
         tickets = tickets.filter(state=state)
     return tickets.select_related(*LIST_RELATED).order_by("-created_at", "-id")
+
+
+def form_rows(ticket: Ticket) -> list[tuple[str, str]]:
+    """The order's custom fields as (label, text), in the type's order: a device by its label,
+    a list (attachments) joined, anything else as text; a key the type no longer has, as is."""
+    labels = {
+        spec.key: spec.label for spec in ticket.order_type.fields.order_by("sort_order", "id")
+    }
+    order = {key: index for index, key in enumerate(labels)}
+    rows = []
+    for key in sorted(ticket.form_data, key=lambda k: (order.get(k, len(order)), k)):
+        value = ticket.form_data[key]
+        if isinstance(value, dict):
+            text = str(value.get("label", value.get("id", "")))
+        elif isinstance(value, list):
+            text = ", ".join(str(item) for item in value)
+        else:
+            text = str(value)
+        rows.append((str(labels.get(key, key)), text))
+    return rows

@@ -37,7 +37,7 @@ def sync_timers(event: Event) -> None:
         return
     ticket = publishing_ticket(ticket_id) or (
         Ticket.objects.select_related("sla_policy")
-        .only(*TIMER_FIELDS, "sla_policy__accept_minutes", "sla_policy__escalate_minutes")
+        .only(*TIMER_FIELDS, *TIMER_POLICY_FIELDS)
         .filter(pk=ticket_id)
         .first()
     )
@@ -59,6 +59,13 @@ TIMER_FIELDS = (
     "owner_since",
     "warning_at",
     "resolution_due_at",
+    "at_top",
+    "reminded_at",
+)
+TIMER_POLICY_FIELDS = (
+    "sla_policy__accept_minutes",
+    "sla_policy__escalate_minutes",
+    "sla_policy__remind_minutes",
 )
 
 
@@ -110,7 +117,9 @@ def push_ticket_event(event: Event) -> None:
         "state": data.get("state"),
         "by": event.actor_name,
     }
-    topics = board_topics(data.get("region_path", ""))
+    # The boards, the order's own page (``ticket.<id>``: whoever may see the order, see
+    # below) and the people it concerns, in one write to the relay table.
+    topics = [*board_topics(data.get("region_path", "")), f"ticket.{data['id']}"]
     people = {data.get("owner_id"), event.data.get("owner_id"), data.get("technician_user_id")}
     topics += [f"user.{user_id}" for user_id in sorted(people - {None, event.actor_id})]
     push_send_many([(topic, event.name, payload) for topic in topics])

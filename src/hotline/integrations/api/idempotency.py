@@ -22,6 +22,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -66,8 +67,23 @@ def idempotency_key(request: Request) -> str:
     return key
 
 
+def _plain(value: Any) -> Any:
+    """JSON for what a parsed body may hold besides JSON: an uploaded file counts by its
+    name, size and content, so the same key with another file is a conflict, not a replay."""
+    if isinstance(value, UploadedFile):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)
+        return f"file:{value.name}:{value.size}:{digest.hexdigest()}"
+    return str(value)
+
+
 def _fingerprint(request: Request) -> str:
-    body = json.dumps(request.data, sort_keys=True, ensure_ascii=False, default=str)
+    data = request.data
+    if hasattr(data, "lists"):  # a multipart QueryDict: every value of every field
+        data = {key: values for key, values in data.lists()}
+    body = json.dumps(data, sort_keys=True, ensure_ascii=False, default=_plain)
     text = f"{request.method} {request.path}\n{body}"
     return hashlib.sha256(text.encode()).hexdigest()
 

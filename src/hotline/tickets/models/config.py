@@ -79,6 +79,16 @@ class SlaPolicy(AuditedModel, BilingualLabel):
         default=60,
         validators=[MinValueValidator(1)],
     )
+    remind_minutes = models.PositiveIntegerField(
+        _("remind the top of the chain every (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "While nobody takes an order at the top of the escalation chain, its owner is "
+            "reminded at this interval. Empty: the installation's default."
+        ),
+    )
     warn_percent = models.PositiveSmallIntegerField(
         _("warn the owner at this share of the resolution time (percent)"), default=80
     )

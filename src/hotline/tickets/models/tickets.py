@@ -95,6 +95,9 @@ class Ticket(AuditedModel):
     owner_since = models.DateTimeField(_("owner since"), null=True, blank=True)
     # The owner is the last person of the escalation chain: nobody above to escalate to.
     at_top = models.BooleanField(_("top of the escalation chain"), default=False)
+    # Last time the owner at the top was told (the top reached, then each repeat reminder):
+    # the next reminder is due one interval later, until somebody takes the order.
+    reminded_at = models.DateTimeField(_("owner last reminded"), null=True, blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -228,6 +231,7 @@ class Ticket(AuditedModel):
         "escalation_level",
         "owner_acknowledged",
         "at_top",
+        "reminded_at",
     ]
 
     def set_owner(
@@ -246,6 +250,7 @@ class Ticket(AuditedModel):
         self.escalation_level = level
         self.owner_acknowledged = acknowledged
         self.at_top = at_top
+        self.reminded_at = None
         return list(self.OWNER_FIELDS)
 
     def event_data(self) -> dict[str, Any]:

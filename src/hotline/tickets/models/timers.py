@@ -20,6 +20,7 @@ class TicketTimer(models.Model):
         OWNER = "owner", _("Escalated owner must act")
         WARNING = "warning", _("Warn before the resolution deadline")
         BREACH = "breach", _("Resolution deadline")
+        REMIND = "remind", _("Remind the top of the chain")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -7,6 +7,8 @@
 3. Nobody fits, or an owner does not act in time: the order goes one step up the chain
    (dispatchers, team leads, managers of the region, then of the regions above it), until
    someone takes it, dispatches it, or the top of the chain is reached.
+4. At the top, its owner is reminded at an interval (the SLA policy's, else the setting)
+   until someone takes the order.
 Every step is a history line, an event, a push to the new owner and an SMS.
 """
 
@@ -74,9 +76,10 @@ def escalate(ticket: Ticket, *, reason: str, timer_id: int | None, now: datetime
     chain = escalation_chain(ticket.region)
     level = ticket.escalation_level
     if level >= len(chain):
-        if not ticket.at_top:
-            ticket.at_top = True
-            ticket.save(update_fields=["at_top"])
+        # The top is told now; from here it is reminded every interval (``remind_top``).
+        ticket.at_top = True
+        ticket.reminded_at = now
+        ticket.save(update_fields=["at_top", "reminded_at"])
         history_add(
             ticket,
             "escalation_top",
@@ -220,6 +223,55 @@ def sla_breach(ticket: Ticket, *, timer_id: int | None, now: datetime.datetime) 
     return "breached"
 
 
+def remind_top(ticket: Ticket, *, timer_id: int | None, now: datetime.datetime) -> str:
+    """Nobody took the order at the top of the chain: tell its owner again (history line,
+    push and SMS); the next reminder follows one interval later, until someone takes it."""
+    from hotline.tickets.services.timers import reminder_minutes
+
+    number = (
+        TicketHistory.objects.filter(
+            ticket=ticket, action="reminder", owner_id=ticket.owner_id, at__gte=ticket.owner_since
+        ).count()
+        + 1
+        if ticket.owner_since
+        else 1
+    )
+    history_add(
+        ticket,
+        "reminder",
+        note=_(
+            "Reminder %(n)d: nobody has taken the order yet; reminded every %(minutes)d "
+            "minutes until someone does."
+        )
+        % {"n": number, "minutes": reminder_minutes(ticket.sla_policy)},
+        owner_id=ticket.owner_id,
+        timer_id=timer_id,
+        data={"reminder": number, "owner_id": ticket.owner_id},
+        at=now,
+    )
+    ticket.reminded_at = now
+    ticket.save(update_fields=["reminded_at"])
+    owner_phone = (
+        User.objects.filter(pk=ticket.owner_id).values_list("phone", flat=True).first()
+        if ticket.owner_id
+        else None
+    )
+    if owner_phone:
+        notify.sms(
+            to=owner_phone,
+            text=_(
+                "[Hotline] Reminder: work order %(number)s still has nobody acting on it: "
+                "please take it."
+            )
+            % {"number": ticket.number},
+            ticket=ticket,
+            purpose="reminder",
+            key=f"timer{timer_id}" if timer_id else "",
+        )
+    publish_ticket("ticket.reminded", ticket, owner_id=ticket.owner_id, reminder=number)
+    return f"reminded:{number}"
+
+
 def handlers() -> dict[str, Any]:
     """Timer kind → handler(ticket, timer_id=, now=) → outcome."""
     return {
@@ -232,4 +284,5 @@ def handlers() -> dict[str, Any]:
         ),
         "warning": sla_warning,
         "breach": sla_breach,
+        "remind": remind_top,
     }

@@ -265,4 +265,9 @@ def ticket_attach(*, ticket: Ticket, by: Any, upload: UploadedFile, key: str = "
     with acting_as(by), transaction.atomic():
         attachment = _attach(ticket, key, upload, by)
         history_add(ticket, "attached", by=by, note=attachment.name)
+        publish_ticket(
+            "ticket.attached",
+            ticket,
+            attachment={"id": attachment.pk, "name": attachment.name, "size": attachment.size},
+        )
     return attachment

@@ -3,7 +3,8 @@
 ``timers_sync`` (run in the transaction of every ``ticket.*`` event) makes an order's
 pending timers equal to what its current state wants: a reassignment deadline while a
 technician has not accepted, an escalation deadline while an owner up the chain has not
-acted, the warning and the resolution deadline while it is open and not paused.
+acted, the next reminder while the owner at the top of the chain has not taken it, the
+warning and the resolution deadline while it is open and not paused.
 
 ``timer_fire`` claims one due timer with a conditional UPDATE *inside* the transaction that
 also runs its handler, so the handler's changes and the "fired" mark commit together: with
@@ -41,6 +42,12 @@ def _iso(value: datetime.datetime) -> str:
     return value.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%S.%f")
 
 
+def reminder_minutes(policy: Any) -> int:
+    """How often the top of the chain is reminded: the policy's interval, else the setting."""
+    minutes = getattr(policy, "remind_minutes", None)
+    return int(minutes or settings.TICKETS["TOP_REMINDER_MINUTES"])
+
+
 def wanted_timers(ticket: Ticket) -> dict[str, Wanted]:
     """The timers ``ticket`` wants now, by key."""
     wanted: dict[str, Wanted] = {}
@@ -64,6 +71,19 @@ def wanted_timers(ticket: Ticket) -> dict[str, Wanted]:
         wanted[key] = Wanted(
             Kind.OWNER, due, {"level": ticket.escalation_level, "owner_id": ticket.owner_id}
         )
+    if (
+        ticket.at_top
+        and ticket.escalation_level >= 1
+        and not ticket.owner_acknowledged
+        and ticket.owner_id
+        and ticket.reminded_at
+        and ticket.owner_since
+        and ticket.reminded_at >= ticket.owner_since
+    ):
+        # The top was told and nobody took it: remind again one interval after the last.
+        key = f"remind:{ticket.owner_id}:{_iso(ticket.reminded_at)}"
+        due = ticket.reminded_at + datetime.timedelta(minutes=reminder_minutes(policy))
+        wanted[key] = Wanted(Kind.REMIND, due, {"owner_id": ticket.owner_id})
     if ticket.warning_at and ticket.resolution_due_at:
         wanted[f"warning:{_iso(ticket.warning_at)}"] = Wanted(Kind.WARNING, ticket.warning_at, {})
     if ticket.resolution_due_at:

@@ -79,6 +79,7 @@ def _order_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[s
         "charge_form": ChargeForm(),
         "attachments": list(ticket.attachments.all()),
         "charges": list(ticket.charges.select_related("fee_item")),
+        "form_rows": selectors.form_rows(ticket) if ticket.form_data else [],
         "can_work": ticket.state in (State.ACCEPTED, State.ON_SITE, State.PENDING_CUSTOMER),
         **extra,
     }

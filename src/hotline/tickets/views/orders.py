@@ -29,6 +29,8 @@ from hotline.tickets.forms import (
 from hotline.tickets.models import OrderType, Ticket, TicketAttachment
 from hotline.tickets.routing import dispatch_candidates
 from hotline.tickets.services.fees import ticket_charge_add
+from hotline.tickets.services.knowledge import may_draft_article
+from hotline.tickets.services.notes import may_note
 from hotline.tickets.services.opening import customer_devices, ticket_attach, ticket_open
 from hotline.tickets.services.transitions import ticket_transition
 from hotline.tickets.workflow import TRANSITIONS, IllegalTransition, State, allowed_actions
@@ -169,6 +171,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
     return {
         "ticket": ticket,
         "history": selectors.ticket_history(ticket),
+        "form_rows": selectors.form_rows(ticket) if ticket.form_data else [],
         "attachments": list(ticket.attachments.all()),
         "charges": list(ticket.charges.select_related("fee_item")),
         "actions": actions,
@@ -184,6 +187,8 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
         "resolve_form": ResolveForm(),
         "verify_form": VerifyForm(),
         "risk": ticket.sla_risk(),
+        "can_draft_article": may_draft_article(user, ticket),
+        "can_note": may_note(user, ticket),
         **extra,
     }
 
@@ -191,6 +196,9 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
 @permission_required(VIEW, raise_exception=True)
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
+    if request.headers.get("HX-Target") == "ticket-body":
+        # The page's live refresh (an order event was pushed): the order's part only.
+        return render(request, "tickets/_detail_body.html", _detail_context(request, ticket))
     return render(request, "tickets/detail.html", _detail_context(request, ticket))
 
 
@@ -282,6 +290,44 @@ def ticket_attach_view(request: HttpRequest, pk: int) -> HttpResponse:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
     return redirect("tickets:detail", pk=ticket.pk)
+
+
+@permission_required(VIEW, raise_exception=True)
+@require_POST
+def ticket_note_view(request: HttpRequest, pk: int) -> HttpResponse:
+    from hotline.tickets.services.notes import ticket_note_add
+
+    ticket = selectors.get_ticket_for(request.user, pk)
+    try:
+        ticket_note_add(ticket=ticket, by=request.user, text=request.POST.get("note", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(_flatten(error)))
+    except PermissionDenied:
+        messages.error(request, _("You may not do this with this order."))
+    else:
+        messages.success(request, _("The note is added."))
+    return redirect("tickets:detail", pk=ticket.pk)
+
+
+@permission_required(VIEW, raise_exception=True)
+@require_POST
+def ticket_article_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Create article from this order": a knowledge draft, then its edit page."""
+    from hotline.tickets.services.knowledge import ticket_article_draft
+
+    ticket = selectors.get_ticket_for(request.user, pk)
+    if not request.user.has_perm("knowledge.change_article"):
+        raise PermissionDenied("knowledge")
+    if not may_draft_article(request.user, ticket):
+        messages.error(request, _("Only a resolved or closed order has a solution."))
+        return redirect("tickets:detail", pk=ticket.pk)
+    try:
+        article = ticket_article_draft(ticket=ticket, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(_flatten(error)))
+        return redirect("tickets:detail", pk=ticket.pk)
+    messages.success(request, _("A draft article was made from the order: finish it here."))
+    return redirect("knowledge:edit", pk=article.pk)
 
 
 @permission_required(CHARGE, raise_exception=True)
