@@ -235,6 +235,7 @@ def main() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("VACUUM ANALYZE knowledge_searchdocument")
+            cursor.execute("VACUUM ANALYZE knowledge_searchvector")
             cursor.execute("VACUUM ANALYZE knowledge_article")
         else:
             cursor.execute("ANALYZE")

@@ -248,19 +248,34 @@ def _postgres_tier(
     d, c, b, a = (w / TITLE for w in (BODY, PINYIN, TAGS, TITLE))
     if tier == 2:
         return _postgres_body_tier(tsquery, where, params, today, candidates, f"{{{d},0,{b},{a}}}")
-    # The title tier reads narrow rows only: the head vector is in the document row.
+    # The title tier reads narrow rows only: the head vector is in the document row. The
+    # newest matches, window by window as for the body (below): walking the id index
+    # backwards and testing every row is quick for a common word but reads the whole table
+    # when filters (area, group) leave few matches, and the planner cannot tell which.
     sql = (
-        "SELECT article_id, score FROM ("  # noqa: S608
-        f"SELECT d.article_id, d.id AS seq, ts_rank('{{0,{c},{b},{a}}}', d.head, q)"
-        " / (1.0 + greatest(0, %s - d.published_day) / 365.0) AS score"
-        f" FROM {DOC_TABLE} d, to_tsquery('simple', %s) q"
-        f" WHERE d.head @@ q AND {where}"
+        f"SELECT d.article_id, d.id, ts_rank('{{0,{c},{b},{a}}}', d.head, q),"  # noqa: S608
+        f" d.published_day FROM {DOC_TABLE} d, to_tsquery('simple', %s) q"
+        f" WHERE d.head @@ q AND d.id > %s AND d.id <= %s AND {where}"
         " ORDER BY d.id DESC LIMIT %s"
-        ") ranked ORDER BY score DESC, seq DESC"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [today, tsquery, *params, candidates])
-        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+    kept: list[tuple[int, int, float, int]] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {DOC_TABLE}")  # noqa: S608
+        upper = int(cursor.fetchone()[0])
+        window = max(candidates * 8, 2000)
+        while upper > 0 and len(kept) < candidates:
+            lower = max(upper - window, 0)
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute(sql, [tsquery, lower, upper, *params, candidates - len(kept)])
+            kept.extend(cursor.fetchall())
+            cursor.execute("SET LOCAL enable_indexscan = on")
+            upper, window = lower, window * 8
+    found = [
+        (int(pk), int(seq), float(rank) / (1.0 + max(0, today - day) / 365.0))
+        for pk, seq, rank, day in kept
+    ]
+    found.sort(key=lambda row: (-row[2], -row[1]))
+    return [(pk, score) for pk, _seq, score in found]
 
 
 def _postgres_body_tier(
@@ -275,9 +290,8 @@ def _postgres_body_tier(
     articles). Each window's ids are then checked against the document rows (filters,
     not a title match) by primary key.
     """
-    vectors = (
-        f"SELECT v.document_id, ts_rank('{weights}', v.vector, q)"  # noqa: S608
-        f" FROM {VECTOR_TABLE} v, to_tsquery('simple', %s) q"
+    matches = (
+        f"SELECT v.document_id FROM {VECTOR_TABLE} v, to_tsquery('simple', %s) q"  # noqa: S608
         " WHERE v.vector @@ q AND v.document_id > %s AND v.document_id <= %s"
     )
     documents = (
@@ -285,28 +299,39 @@ def _postgres_body_tier(
         f" FROM {DOC_TABLE} d, to_tsquery('simple', %s) q"
         f" WHERE d.id = ANY(%s) AND NOT d.head @@ q AND {where}"
     )
-    found: list[tuple[int, int, float]] = []
+    ranks = (
+        f"SELECT v.document_id, ts_rank('{weights}', v.vector, q)"  # noqa: S608
+        f" FROM {VECTOR_TABLE} v, to_tsquery('simple', %s) q WHERE v.document_id = ANY(%s)"
+    )
+    kept: list[tuple[int, int, int]] = []  # (seq, article id, published day), newest first
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {DOC_TABLE}")  # noqa: S608
         upper = int(cursor.fetchone()[0])
         window = max(candidates * 8, 2000)
-        while upper > 0 and len(found) < candidates:
+        while upper > 0 and len(kept) < candidates:
             lower = max(upper - window, 0)
             # Bitmap scans only: walking the id index and testing each large vector would
-            # read the whole table for a rare word.
+            # read the whole table for a rare word. The GIN match is exact, so no vector
+            # is read here; only the kept ones are, below, to rank them.
             cursor.execute("SET LOCAL enable_indexscan = off")
-            cursor.execute(vectors, [tsquery, lower, upper])
-            ranks = dict(cursor.fetchall())
+            cursor.execute(matches, [tsquery, lower, upper])
+            ids = [row[0] for row in cursor.fetchall()]
             cursor.execute("SET LOCAL enable_indexscan = on")
-            if ranks:
-                cursor.execute(documents, [tsquery, list(ranks), *params])
+            if ids:
+                cursor.execute(documents, [tsquery, ids, *params])
                 rows = sorted(cursor.fetchall(), reverse=True)
-                for seq, article_id, day in rows[: candidates - len(found)]:
-                    score = ranks[seq] / (1.0 + max(0, today - day) / 365.0)
-                    found.append((int(article_id), int(seq), float(score)))
+                kept.extend(rows[: candidates - len(kept)])
             upper, window = lower, window * 8
+        if not kept:
+            return []
+        cursor.execute(ranks, [tsquery, [seq for seq, _a, _d in kept]])
+        rank_of = dict(cursor.fetchall())
+    found = [
+        (int(article_id), int(seq), rank_of[seq] / (1.0 + max(0, today - day) / 365.0))
+        for seq, article_id, day in kept
+    ]
     found.sort(key=lambda row: (-row[2], -row[1]))
-    return [(pk, score) for pk, _seq, score in found]
+    return [(pk, float(score)) for pk, _seq, score in found]
 
 
 @contextlib.contextmanager
@@ -317,10 +342,16 @@ def bulk_writes() -> Iterator[Callable[[], None]]:
     merge may rewrite a large part of the index inside one insert. During a reindex that
     is switched off, and ``merge_step`` does a bounded amount of merging (``MERGE_PAGES``
     pages) in its own short transaction instead; the usual setting is restored at the end.
-    PostgreSQL's GIN index needs nothing of the kind.
+    PostgreSQL's GIN index needs no merging; its statistics are refreshed at the end.
     """
     if connection.vendor != "sqlite":
         yield lambda: None
+        # The body tier relies on the planner ANDing the GIN bitmap with an id range, which
+        # it does only when it knows how common each word is: refresh the statistics now
+        # rather than at autovacuum's next visit.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {VECTOR_TABLE}")
+            cursor.execute(f"ANALYZE {DOC_TABLE}")
         return
 
     def configure(option: str, value: int) -> None:
