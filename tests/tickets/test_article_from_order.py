@@ -1,5 +1,6 @@
 """ "Create article from this order": a resolved or closed order's fault and solution become a
-knowledge-base draft for people who edit knowledge; hidden and refused for everyone else."""
+knowledge-base draft in review. Anyone who may see the order may offer it; an editor goes on
+to finish the draft, others go back to the order."""
 
 from __future__ import annotations
 
@@ -76,13 +77,24 @@ def test_a_knowledge_editor_who_sees_orders_gets_the_button(desk, open_order, cl
     assert response.status_code == 302 and "/edit/" in response["Location"]
 
 
-def test_hidden_and_refused_for_people_who_do_not_edit_knowledge(desk, open_order, client):
+def test_a_dispatcher_offers_the_solution_to_the_editors(desk, open_order, client):
     ticket = resolved(desk, open_order)
     url = reverse("tickets:detail", args=[ticket.pk])
-    for user in (desk.dispatcher, desk.agent, desk.tech_a.user, desk.city_manager):
-        client.force_login(user)
-        assert BUTTON not in client.get(url).content.decode()
-        assert client.post(reverse("tickets:article", args=[ticket.pk])).status_code == 403
+    client.force_login(desk.dispatcher)
+    assert BUTTON in client.get(url).content.decode()
+    response = client.post(reverse("tickets:article", args=[ticket.pk]))
+    assert response.status_code == 302 and response["Location"] == url
+    article = Article.objects.get(source_ref=f"ticket:{ticket.number}")
+    assert article.status == Article.Status.REVIEW
+    line = ticket.history.get(action="article_drafted")
+    assert line.actor_id == desk.dispatcher.pk
+
+
+def test_refused_to_people_who_may_not_see_work_orders(desk, open_order, client):
+    ticket = resolved(desk, open_order)
+    editor = factories.user(Role.KNOWLEDGE_EDITOR, regions=[desk.world.d1])
+    client.force_login(editor)
+    assert client.post(reverse("tickets:article", args=[ticket.pk])).status_code == 403
     assert not Article.objects.filter(source_ref=f"ticket:{ticket.number}").exists()
     assert not ticket.history.filter(action="article_drafted").exists()
 

@@ -316,8 +316,6 @@ def ticket_article_view(request: HttpRequest, pk: int) -> HttpResponse:
     from hotline.tickets.services.knowledge import ticket_article_draft
 
     ticket = selectors.get_ticket_for(request.user, pk)
-    if not request.user.has_perm("knowledge.change_article"):
-        raise PermissionDenied("knowledge")
     if not may_draft_article(request.user, ticket):
         messages.error(request, _("Only a resolved or closed order has a solution."))
         return redirect("tickets:detail", pk=ticket.pk)
@@ -326,8 +324,13 @@ def ticket_article_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(_flatten(error)))
         return redirect("tickets:detail", pk=ticket.pk)
-    messages.success(request, _("A draft article was made from the order: finish it here."))
-    return redirect("knowledge:edit", pk=article.pk)
+    if request.user.has_perm("knowledge.change_article"):
+        messages.success(request, _("A draft article was made from the order: finish it here."))
+        return redirect("knowledge:edit", pk=article.pk)
+    messages.success(
+        request, _("The order's fault and solution went to the knowledge editors for review.")
+    )
+    return redirect("tickets:detail", pk=ticket.pk)
 
 
 @permission_required(CHARGE, raise_exception=True)
