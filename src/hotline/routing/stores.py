@@ -204,9 +204,13 @@ def call_step(
     detail: dict[str, Any] | None = None,
     publish: bool = True,
     assign_agent: int | None = None,
+    offered_at: float | None = None,
     **fields: Any,
 ) -> None:
-    """Write one step of a call and the record's fields that changed with it."""
+    """Write one step of a call and the record's fields that changed with it.
+
+    ``offered_at``: for a step that rings an agent, when the switchboard chose them (the screen
+    pop carries it, so a desktop or a benchmark can tell how long the pop took)."""
     when = as_datetime(at)
     for name in ("queued_at", "answered_at", "ended_at"):
         if fields.get(name) is not None and not hasattr(fields[name], "tzinfo"):
@@ -229,6 +233,7 @@ def call_step(
             if kind in OFFERS:
                 data["pop"] = screen_pop(record, agent_id=agent_id)
                 data["pop"]["consult"] = kind != "ringing"  # called in by another agent
+                data["pop"]["offered_at"] = at if offered_at is None else offered_at
                 data["agent_id"] = agent_id
             events.publish(f"call.{kind}", data)
 

@@ -319,6 +319,7 @@ class Switchboard:
                 agent_id=agent_id,
                 state=call.state,
                 detail={"callback": call.callback},
+                offered_at=now,
             )
 
     async def _match_agent(self, agent_id: int) -> None:
