@@ -19,9 +19,11 @@ from hotline.routing.domain.calls import CallState
 
 
 async def reconcile(sb: Any) -> dict[str, int]:
-    channels = {c.id: c for c in await sb.switch.channels()}
     fixed = {"zombie_calls": 0, "stuck_agents": 0, "lost_rings": 0, "orphan_channels": 0}
     async with sb._lock:
+        # The switch's channels read under the lock: a call that arrives or rings an agent
+        # while the watchdog waits for the lock is in both views, not taken for a lost one.
+        channels = {c.id: c for c in await sb.switch.channels()}
         for call in list(sb.calls.values()):
             if call.channel and call.channel not in channels:
                 fixed["zombie_calls"] += 1
