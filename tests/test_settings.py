@@ -126,3 +126,23 @@ def test_sessions_use_the_cache_only_when_it_is_shared(tmp_path):
     )
     assert alone.stdout.strip() == "django.contrib.sessions.backends.db"
     assert shared.stdout.strip() == "django.contrib.sessions.backends.cached_db"
+
+
+def test_the_redis_channel_layer_outwaits_its_own_blocking_pop(tmp_path):
+    """An idle receive blocks in Redis for the layer's pop time-out: the socket must not time
+    out first (redis-py 8's default is as short), or the receiving task dies."""
+    code = (
+        "import django; django.setup();"
+        "from channels.layers import get_channel_layer;"
+        "layer = get_channel_layer();"
+        "pool = layer.create_pool(0);"
+        "print(pool.connection_kwargs.get('socket_timeout'), layer.brpop_timeout)"
+    )
+    result = run_python(
+        code,
+        DJANGO_SETTINGS_MODULE="hotline.settings",
+        HOTLINE_VAR_DIR=str(tmp_path),
+        HOTLINE_REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    socket_timeout, pop_timeout = result.stdout.split()
+    assert socket_timeout != "None" and float(socket_timeout) > float(pop_timeout) + 5

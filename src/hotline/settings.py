@@ -156,7 +156,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s socket time-out by default, as long as the
+                # layer's blocking pop waits for a message (5 s): an idle receive then fails
+                # and a consumer or the switchboard's command listener dies with it.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
                 "prefix": env_str("HOTLINE_CHANNEL_PREFIX", "hotline") or "hotline",
             },
         }
