@@ -186,16 +186,17 @@ def offers_since(since: float, agent_ids: list[int]) -> dict[str, Any]:
 
     at = as_datetime(since)
     ids = set(agent_ids)
-    rings = Counter(
-        (call_id, agent_id)
-        for call_id, agent_id in CallStep.objects.filter(kind="ringing", at__gte=at).values_list(
-            "call__call_id", "agent_id"
-        )
-        if agent_id in ids
-    )
+    rings: Counter = Counter()
+    ringing_at: dict[tuple[str, int], float] = {}
+    steps = CallStep.objects.filter(kind="ringing", at__gte=at).order_by("id")
+    for call_id, agent_id, step_at in steps.values_list("call__call_id", "agent_id", "at"):
+        if agent_id in ids:
+            rings[(call_id, agent_id)] += 1
+            ringing_at[(call_id, agent_id)] = step_at.timestamp()
     calls = CallRecord.objects.filter(offered_at__gte=at)
     result = {
         "rings": rings,
+        "ringing_at": ringing_at,
         "calls": calls.count(),
         "abandoned": calls.filter(state=CallRecord.State.ABANDONED).count(),
         "open": calls.filter(ended_at__isnull=True).count(),
@@ -251,6 +252,7 @@ class Servers:
 class Results:
     latencies: list[float] = field(default_factory=list)
     pops: Counter = field(default_factory=Counter)  # (call_id, agent_id) -> pops received
+    timed: dict[tuple[str, int], tuple[float, float]] = field(default_factory=dict)
     without_time: int = 0
     answered: int = 0
     wrapped: int = 0
@@ -351,6 +353,7 @@ class AgentClient:
                 results.without_time += 1
             elif results.measuring:
                 results.latencies.append(received - offered_at)
+                results.timed[(self.call_id, self.id)] = (offered_at, received)
             results.pops[(self.call_id, self.id)] += 1
             results.last_pop = received
             results.first_pop = results.first_pop or received
@@ -504,12 +507,22 @@ class Bench:
         offered = sum(rings.values())
         missing = [key for key in rings if key not in results.pops]
         span = max(results.last_pop - results.first_pop, 1e-9)
+        # Where the time goes: offer -> the ringing step's write begins (the agent's state
+        # written, the phone rung), then -> the socket (step written, committed, pushed).
+        before_step, after_step = [], []
+        for key, (offered_at, received) in results.timed.items():
+            step_at = counted["ringing_at"].get(key)
+            if step_at is not None:
+                before_step.append(step_at - offered_at)
+                after_step.append(received - step_at)
         return {
             "offered": offered,
             "popped": popped,
             "p50_ms": percentile(results.latencies, 0.50),
             "p99_ms": percentile(results.latencies, 0.99),
             "max_ms": percentile(results.latencies, 1.0),
+            "offer_to_step_p99_ms": percentile(before_step, 0.99),
+            "step_to_socket_p99_ms": percentile(after_step, 0.99),
             "calls": counted["calls"],
             "abandoned": counted["abandoned"],
             "still_open": counted["open"],
