@@ -436,8 +436,10 @@ class Bench:
             while sum(c.subscribed.is_set() for c in clients) < len(clients):
                 servers.check()
                 for task in sockets:
-                    if task.done() and task.exception():
-                        raise task.exception()  # type: ignore[misc]
+                    if task.done():
+                        if task.exception():
+                            raise task.exception()  # type: ignore[misc]
+                        raise SystemExit(f"a socket closed: {results.errors[:3]}")
                 await asyncio.sleep(0.5)
             log(f"{len(clients)} sockets subscribed in {time.perf_counter() - started:.1f} s")
             started = time.perf_counter()
