@@ -58,21 +58,58 @@ async def _remote(command: dict[str, Any], timeout: float) -> dict[str, Any]:
     return message["result"]
 
 
-async def serve_commands(service: Any) -> None:
-    """In the active switchboard process: answer commands arriving over the channel layer."""
-    from channels.layers import get_channel_layer
+async def serve_commands(
+    service: Any, *, layer: Any = None, refresh_s: float = 300.0, retry_s: float = 1.0
+) -> None:
+    """In the active switchboard process: answer commands arriving over the channel layer.
 
-    layer = get_channel_layer()
-    channel = await layer.new_channel()
-    await layer.group_add(GROUP, channel)
-    try:
-        while True:
-            message = await layer.receive(channel)
-            try:
-                result = await service.switchboard.command(message["command"])
-            except Exception:
-                logger.exception("switchboard command failed")
-                result = {"ok": False, "error": "internal"}
-            await layer.send(message["reply_to"], {"type": "switchboard.reply", "result": result})
-    finally:
-        await layer.group_discard(GROUP, channel)
+    Runs as long as the switchboard: a broken connection to the layer (Redis restarted, a
+    network hiccup) is logged and the listener starts again after ``retry_s``, and the
+    membership of the ``switchboard`` group, which the layer forgets after a while
+    (channels_redis: a day), is renewed every ``refresh_s``.
+    """
+    if layer is None:
+        from channels.layers import get_channel_layer
+
+        layer = get_channel_layer()
+    while True:
+        channel, failed = "", False
+        renew: asyncio.Task | None = None
+        try:
+            channel = await layer.new_channel()
+            await layer.group_add(GROUP, channel)
+            renew = asyncio.create_task(_renew_membership(layer, channel, refresh_s))
+            while True:
+                message = await layer.receive(channel)
+                try:
+                    result = await service.switchboard.command(message["command"])
+                except Exception:
+                    logger.exception("switchboard command failed")
+                    result = {"ok": False, "error": "internal"}
+                await layer.send(
+                    message["reply_to"], {"type": "switchboard.reply", "result": result}
+                )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("switchboard command listener failed; starting it again")
+            failed = True
+        finally:
+            if renew is not None:
+                renew.cancel()
+            if channel:
+                try:
+                    await layer.group_discard(GROUP, channel)
+                except Exception:  # the layer may be what failed
+                    logger.warning("could not leave the switchboard group", exc_info=True)
+        if failed:
+            await asyncio.sleep(retry_s)
+
+
+async def _renew_membership(layer: Any, channel: str, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await layer.group_add(GROUP, channel)
+        except Exception:
+            logger.warning("could not renew the switchboard group membership", exc_info=True)
