@@ -92,7 +92,14 @@ def test_too_big_wrong_type_and_missing_file_are_field_errors(desk, client, open
     assert big.status_code == 400
     assert big.json()["error"]["fields"]["file"][0]["code"] == "file_too_large"
     assert "1 MB" in big.json()["error"]["fields"]["file"][0]["message"]
-    wrong = _upload(client, ticket, headers, name="run.exe", kind="application/x-msdownload")
+    wrong = _upload(
+        client,
+        ticket,
+        headers,
+        name="run.exe",
+        content=b"MZ\x90\x00",
+        kind="application/x-msdownload",
+    )
     assert wrong.status_code == 400
     assert wrong.json()["error"]["fields"]["file"][0]["code"] == "file_type"
     missing = client.post(_url(ticket), {"note": "x"}, **headers)
@@ -105,6 +112,53 @@ def test_too_big_wrong_type_and_missing_file_are_field_errors(desk, client, open
     json_body = client.post(_url(ticket), {"file": "x"}, content_type="application/json", **headers)
     assert json_body.status_code == 415
     assert ticket.attachments.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "kind"),
+    [
+        (
+            "x.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "image/svg+xml",
+        ),
+        ("x.png", b"<html><script>alert(document.cookie)</script></html>", "image/png"),
+        ("x.jpg", b"<!DOCTYPE html><script>fetch('/api/')</script>", "image/jpeg"),
+    ],
+)
+def test_a_script_calling_itself_a_photo_is_refused(desk, client, open_order, name, content, kind):
+    """The bytes decide what a file is: a page or an SVG with a script would run on our
+    origin when a dispatcher opened it."""
+    ticket = open_order()
+    response = _upload(
+        client, ticket, token_for(desk.dispatcher), name=name, content=content, kind=kind
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["file"][0]["code"] == "file_type"
+    assert ticket.attachments.count() == 0
+
+
+def test_files_are_served_as_what_their_bytes_are_and_sandboxed(desk, client, open_order):
+    ticket = open_order()
+    headers = token_for(desk.dispatcher)
+    # A real photo declared as something else is stored as what it is.
+    body = _upload(client, ticket, headers, name="box.gif", kind="text/html").json()
+    assert body["content_type"] == "image/png"
+    for response in (
+        client.get(body["download"], **headers),
+        _page_file(client, desk, ticket, body["id"]),
+    ):
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/png"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in response["Content-Security-Policy"]
+
+
+def _page_file(client, desk, ticket, attachment_id):
+    from django.urls import reverse
+
+    client.force_login(desk.dispatcher)
+    return client.get(reverse("tickets:file", args=[ticket.pk, attachment_id]))
 
 
 def test_scopes_roles_and_regions_as_on_the_page(desk, client, open_order):

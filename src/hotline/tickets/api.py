@@ -39,7 +39,7 @@ from hotline.integrations.api.serializers import ErrorOut
 from hotline.integrations.api.views import ERRORS, IDEMPOTENCY_PARAMETER, WRITE_ERRORS, ApiView
 from hotline.tickets import selectors
 from hotline.tickets.models import OrderType, Priority, Ticket, TicketAttachment
-from hotline.tickets.services.opening import ticket_attach, ticket_open
+from hotline.tickets.services.opening import attachment_response, ticket_attach, ticket_open
 from hotline.tickets.services.transitions import ticket_transition
 from hotline.tickets.workflow import TRANSITIONS, IllegalTransition, State
 
@@ -427,9 +427,4 @@ class TicketAttachmentFileApi(ApiView):
             obj=attachment,
             changes={"field": "file", "via": "api", "ticket": ticket.number},
         )
-        return FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.name,
-            content_type=attachment.content_type or "application/octet-stream",
-        )
+        return attachment_response(attachment, download=True)

@@ -19,7 +19,25 @@ from django.utils.translation import gettext as _
 
 from hotline.tickets.models import FieldKind, FormField
 
-ALLOWED_TYPES = ("image/", "application/pdf")
+# What an order may carry, recognised by the file's first bytes, not by the name or the type
+# the client declared: an SVG or an HTML page calling itself "image/png" would run scripts
+# on our origin when opened.
+SIGNATURES: dict[str, tuple[tuple[int, bytes], ...]] = {
+    "image/jpeg": ((0, b"\xff\xd8\xff"),),
+    "image/png": ((0, b"\x89PNG\r\n\x1a\n"),),
+    "image/gif": ((0, b"GIF87a"), (0, b"GIF89a")),
+    "image/webp": ((8, b"WEBP"),),
+    "image/heic": ((4, b"ftypheic"), (4, b"ftypheix"), (4, b"ftypmif1"), (4, b"ftyphevc")),
+    "application/pdf": ((0, b"%PDF-"),),
+}
+
+
+def sniff_type(head: bytes) -> str:
+    """The content type ``head`` (a file's first bytes) shows, or "" if none we accept."""
+    for content_type, marks in SIGNATURES.items():
+        if any(head[at : at + len(mark)] == mark for at, mark in marks):
+            return content_type
+    return ""
 
 
 @dataclass
@@ -38,10 +56,14 @@ def check_upload(upload: UploadedFile, key: str) -> None:
     if upload.size and upload.size > limit:
         message = _("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}
         raise ValidationError({key: ValidationError(message, code="file_too_large")})
-    content_type = (upload.content_type or "").lower()
-    if not content_type.startswith(ALLOWED_TYPES):
-        message = _("Only photos and PDF files can be attached.")
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    found = sniff_type(head)
+    if not found:
+        message = _("Only photos (JPEG, PNG, GIF, WebP, HEIC) and PDF files can be attached.")
         raise ValidationError({key: ValidationError(message, code="file_type")})
+    upload.content_type = found  # stored and served as what the bytes are
 
 
 def _clean_one(

@@ -31,7 +31,12 @@ from hotline.tickets.routing import dispatch_candidates
 from hotline.tickets.services.fees import ticket_charge_add
 from hotline.tickets.services.knowledge import may_draft_article
 from hotline.tickets.services.notes import may_note
-from hotline.tickets.services.opening import customer_devices, ticket_attach, ticket_open
+from hotline.tickets.services.opening import (
+    attachment_response,
+    customer_devices,
+    ticket_attach,
+    ticket_open,
+)
 from hotline.tickets.services.transitions import ticket_transition
 from hotline.tickets.workflow import TRANSITIONS, IllegalTransition, State, allowed_actions
 
@@ -354,11 +359,7 @@ def ticket_charge_view(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_file(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     attachment = get_object_or_404(TicketAttachment, pk=attachment_pk, ticket=ticket)
-    return FileResponse(
-        attachment.file.open("rb"),
-        filename=attachment.name,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
+    return attachment_response(attachment)
 
 
 @login_required
