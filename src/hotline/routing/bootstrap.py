@@ -22,7 +22,7 @@ from hotline.telephony.clock import ScaledClock
 from hotline.telephony.simulated import SimulatedSwitch
 
 logger = logging.getLogger(__name__)
-FIGURES_EVERY = 0.5  # seconds between two pushes of the queue figures, at most
+FIGURES_EVERY = 2.0  # seconds between two pushes of the queue figures, at most (to every desk)
 
 
 class SwitchboardService:
