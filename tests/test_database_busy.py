@@ -113,8 +113,9 @@ def test_other_errors_are_still_server_errors(world, agent, client):
 def test_a_waiting_writer_takes_the_lock_at_its_next_attempt_after_release(
     world, agent, monkeypatch
 ):
-    """SQLite: a write waiting for the lock retries every 2 ms, so it gets in during the short
-    pause a long job leaves between its transactions (not at SQLite's next backoff step)."""
+    """SQLite: a write waiting for the lock retries about every millisecond, so it gets in
+    during the short pause a long job leaves between its transactions (not at SQLite's next
+    backoff step)."""
     if connection.vendor != "sqlite":
         pytest.skip("PostgreSQL writers wait on row locks, not on one database lock")
     from hotline.customers.services import customer_note_add
@@ -134,5 +135,6 @@ def test_a_waiting_writer_takes_the_lock_at_its_next_attempt_after_release(
         customer_note_add(customer=world.c1a, by=agent, body="等锁的备注")
     finally:
         other.close()
-    assert attempts == [base.POLL_S] * 3
+    assert len(attempts) == 3
+    assert all(base.POLL_S[0] <= pause <= base.POLL_S[1] for pause in attempts)
     assert notes_of(world.c1a) == 1
