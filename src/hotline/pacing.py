@@ -4,12 +4,11 @@ SQLite lets one connection write at a time. ``WritePacer`` sizes each transactio
 job so that it holds the lock for about ``hold`` seconds (50 ms), measured as the job goes (a
 table's indexes grow, the machine is shared), and starts the next one only after a pause of
 ``gap`` seconds (6 to 12 ms). Every other writer retries ``BEGIN IMMEDIATE`` about every
-1 ms while
-it waits (``hotline.dbbackends.sqlite3``; SQLite's own busy handler would sleep up to 100 ms
-between attempts and miss such pauses), so it gets in at the next pause: an agent's write
-waits at most about one job transaction. The pause is randomised so that it never falls
-into step with anything else. The job may spend the pause on its own work that needs no lock
-(reading and checking rows): ``ready()`` says whether it is over.
+millisecond while it waits (``hotline.dbbackends.sqlite3``; SQLite's own busy handler would
+sleep up to 100 ms between attempts and miss such pauses), so it gets in at the next pause:
+an agent's write waits at most about one job transaction. The pause is randomised so that
+it never falls into step with anything else. The job may spend the pause on its own work
+that needs no lock (reading and checking rows): ``ready()`` says whether it is over.
 
 SQLite copies the write-ahead log back into the database file (a checkpoint, with an fsync)
 whenever a commit finds the log over 1,000 pages, inside that commit's call. A long job turns
