@@ -156,6 +156,12 @@ async def _run_switchboard(lock) -> int:  # type: ignore[no-untyped-def]
         loop.add_signal_handler(signum, stop.set)
     if not shared_layer():
         set_host_loop(None)  # pushes go through the relay table to the web process
+        print(
+            "switchboard: no Redis (HOTLINE_REDIS_URL): calls are routed and pushed, but the"
+            " desktops' commands cannot reach this process",
+            file=sys.stderr,
+            flush=True,
+        )
     service = await asyncio.get_running_loop().run_in_executor(None, build_switchboard)
     await service.start()
     runtime.set_current(service)
