@@ -21,11 +21,22 @@ def attempt(client, username, password, ip="192.0.2.10"):
     )
 
 
-def test_correct_password_logs_in_and_lands_on_home(person, client):
+def test_correct_password_logs_in_and_lands_on_the_days_work(person, client):
     response = attempt(client, "li.na", factories.PASSWORD)
     assert response.status_code == 302
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == reverse("routing:desk")  # an agent's day: the desktop
     assert AuditEntry.objects.filter(action="login", object_id=str(person.pk)).exists()
+
+
+def test_a_next_page_wins_over_the_landing_page_and_roles_without_one_go_home(world, client):
+    factories.user(Role.AGENT, regions=[world.d1], username="a1")
+    response = client.post(
+        reverse("login") + "?next=/customers/", {"username": "a1", "password": factories.PASSWORD}
+    )
+    assert response["Location"] == "/customers/"
+    client.logout()
+    factories.user(Role.QA_INSPECTOR, regions=[world.d1], username="qa1")
+    assert attempt(client, "qa1", factories.PASSWORD)["Location"] == reverse("home")
 
 
 def test_wrong_password_is_refused_and_audited(person, client):

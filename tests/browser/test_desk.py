@@ -90,7 +90,7 @@ def _log_in(browser, url: str, username: str):
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto("/login/")
+    page.goto("/login/?next=/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit].primary")

@@ -11,7 +11,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def log_in(page, username: str) -> None:
-    page.goto("/login/")
+    """Log in and land on the home page's tiles (``next=/``: without it each role lands on
+    its day's work, see tests/demo/test_demo.py)."""
+    page.goto("/login/?next=/")
     page.fill("#id_username", username)
     page.fill("#id_password", factories.PASSWORD)
     page.click("button[type=submit].primary")

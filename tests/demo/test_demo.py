@@ -60,6 +60,18 @@ def test_demo_data_is_realistic():
     assert Technician.objects.count() >= 30
 
 
+LANDINGS = {
+    "agent": "/desk/",
+    "teamlead": "/desk/team/",
+    "dispatcher": "/orders/board/",
+    "technician": "/orders/my/",
+    "editor": "/knowledge/desk/",
+    "inspector": "/",
+    "manager": "/orders/reports/",
+    "admin": "/",
+}
+
+
 @pytest.mark.django_db
 def test_every_role_has_a_demo_login_that_works(client):
     demo_build(customers=10, seed=1)
@@ -68,6 +80,11 @@ def test_every_role_has_a_demo_login_that_works(client):
         assert user.role.code == role_code
         response = client.post("/login/", {"username": username, "password": "hotline-demo"})
         assert response.status_code == 302, username
+        # Each role lands on its day's work (the home page's tiles for QA and admins), and
+        # that page answers with content for the demo user.
+        landing = client.get(response["Location"])
+        assert landing.status_code == 200, (username, response["Location"])
+        assert response["Location"] == LANDINGS[username], username
         client.logout()
     assert {u.role.code for u in User.objects.filter(username__in=[r[0] for r in ROLE_LOGINS])} == {
         r.code for r in Role.objects.all()

@@ -94,3 +94,27 @@ def register_accounts_menu() -> None:
 
 def menu_for(user: Any) -> list[MenuEntry]:
     return [entry for entry in menu_entries() if entry.allowed(user)]
+
+
+# Where each role's day starts after logging in: the menu entry of its daily work, if the
+# user (still) has it; otherwise the home page with its tiles.
+LANDING = {
+    "agent": "desk",
+    "team_lead": "team",
+    "dispatcher": "dispatch",
+    "technician": "myorders",
+    "knowledge_editor": "kbdesk",
+    "manager": "orderreports",
+}
+
+
+def landing_url(user: Any) -> str | None:
+    """The page ``user`` lands on after logging in, or None for the home page."""
+    role = getattr(getattr(user, "role", None), "code", "")
+    key = LANDING.get(role)
+    if not key:
+        return None
+    for entry in menu_for(user):
+        if entry.key == key:
+            return entry.url
+    return None

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from hotline.accounts import selectors
 from hotline.accounts.audit_display import audit_model_choices
 from hotline.accounts.forms import AuditFilterForm, ProfileForm
-from hotline.accounts.menu import menu_for
+from hotline.accounts.menu import landing_url, menu_for
 from hotline.audit.personal_data import can_unmask
 from hotline.pagination import CountlessPaginator
 
@@ -20,6 +20,10 @@ from hotline.pagination import CountlessPaginator
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """Without a ``next``, each role lands on its day's work (menu.LANDING)."""
+        return landing_url(self.request.user) or super().get_default_redirect_url()
 
 
 @login_required
