@@ -113,6 +113,45 @@ def test_an_agent_opens_an_order_from_the_customer_page_with_prefill(desk, clien
     assert ticket.number in panel
 
 
+def test_an_order_opened_from_a_call_remembers_the_call(desk, client):
+    """The desk's "open work order" carries the call: the order is a phone order and its page
+    links to the call. Someone else's call id is ignored (an ordinary order)."""
+    from django.utils import timezone
+
+    from hotline.routing import hooks
+    from hotline.telephony.models import CallRecord
+
+    customer = desk.world.c1a
+    call = CallRecord.objects.create(
+        call_id="c-77", caller=customer.phone, state="talking", queue="tv",
+        agent=desk.agent, customer=customer, offered_at=timezone.now(),
+    )  # fmt: skip
+    link = hooks.work_order_url(call)
+    assert "call=c-77" in link and f"customer={customer.pk}" in link
+    client.force_login(desk.agent)
+    form = client.get(link + "&type=fault-repair").content.decode()
+    assert 'name="call" value="c-77"' in form
+    body = {
+        "type": "fault-repair",
+        "customer": customer.pk,
+        "priority": "normal",
+        "f_symptom": "无信号",
+        "f_device": str(desk.box.pk),
+        "description": "来电报修",
+        "call": "c-77",
+    }
+    response = client.post(reverse("tickets:new"), body)
+    ticket = Ticket.objects.get()
+    assert (ticket.source, ticket.external_ref) == (Ticket.Source.CALL, "call:c-77")
+    detail = client.get(response.url).content.decode()
+    assert reverse("routing:call_by_id", args=["c-77"]) in detail
+    # Another agent cannot attach an order to this call.
+    client.force_login(factories.user(Role.AGENT, regions=[desk.world.d1], username="other1"))
+    client.post(reverse("tickets:new"), {**body, "description": "别人的"})
+    other = Ticket.objects.get(description="别人的")
+    assert (other.source, other.external_ref) == (Ticket.Source.WEB, "")
+
+
 def test_the_form_shows_the_services_errors_on_the_fields(desk, client):
     client.force_login(desk.agent)
     response = client.post(

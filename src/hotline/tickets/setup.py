@@ -135,11 +135,14 @@ def register_desk_hooks() -> None:
 
 
 def work_order_url_for_call(call: object) -> str:
+    from urllib.parse import urlencode
+
     from django.urls import reverse
 
     customer_id = getattr(call, "customer_id", None)
-    url = reverse("tickets:new")
-    return f"{url}?customer={customer_id}" if customer_id else url
+    params = {"customer": customer_id} if customer_id else {}
+    params["call"] = getattr(call, "call_id", "")
+    return f"{reverse('tickets:new')}?{urlencode(params)}"
 
 
 def area_fault_text(region_id: int) -> str | None:

@@ -33,6 +33,7 @@ class Ticket(AuditedModel):
         WEB = "web", _("Agent")
         API = "api", _("API")
         AREA_FAULT = "area_fault", _("Area fault report")
+        CALL = "call", _("Call")
 
     number = models.CharField(_("number"), max_length=20, unique=True)
     order_type = models.ForeignKey(

@@ -68,8 +68,20 @@ def _open_context(request: HttpRequest, form: OpenForm | None, **extra: Any) -> 
     return {
         "types": list(OrderType.objects.filter(active=True).order_by("sort_order", "code")),
         "form": form,
+        "call": _call(request),
         **extra,
     }
+
+
+def _call(request: HttpRequest) -> Any:
+    """The call an order is opened from (the desk's "open work order"): only a call this user
+    took; anything else opens an ordinary order."""
+    from hotline.telephony.models import CallRecord
+
+    call_id = (request.POST.get("call") or request.GET.get("call") or "")[:40]
+    if not call_id:
+        return None
+    return CallRecord.objects.filter(call_id=call_id, agent=request.user).first()
 
 
 def _build_form(request: HttpRequest, order_type: OrderType, customer: Any) -> OpenForm:
@@ -103,10 +115,13 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     customer = _customer(request)
     order_type = _order_type(request)
     form = _build_form(request, order_type, customer) if order_type else None
+    call = _call(request)
     if request.method == "POST" and form is not None and form.is_valid():
         values, files = form.custom_values()
         try:
             ticket = ticket_open(
+                source=Ticket.Source.CALL if call else Ticket.Source.WEB,
+                external_ref=f"call:{call.call_id}" if call else "",
                 by=request.user,
                 order_type=order_type,
                 customer=customer,
