@@ -48,11 +48,16 @@ script = script_create(data=ScriptSettings(name="无信号", queues=[tv_queue]),
                 {"id": "s2", "type": "say", "text": "请重新插拔信号线。"}]},
             {"id": "a2", "label": "绿灯", "steps": []}]}]})
 script_save(script=script, by=editor, publish_it=True)
+from hotline.tickets.models import OrderType, SlaPolicy
+policy = SlaPolicy.objects.create(code="p48", label_zh="48小时", label_en="48 h",
+                                  resolution_amount=48)
+OrderType.objects.create(code="repair", label_zh="故障维修", label_en="Repair", sla_policy=policy)
 """
 CALL = """
 import json
 from hotline.customers.models import TimelineEntry
 from hotline.telephony.models import CallRecord
+from hotline.tickets.models import Ticket
 call = CallRecord.objects.select_related("disposition").get()
 print(json.dumps({
     "state": call.state, "ivr": [s.get("label") or s.get("key") for s in call.ivr_path],
@@ -60,6 +65,7 @@ print(json.dumps({
     "disposition": call.disposition.code if call.disposition else None, "note": call.note,
     "timeline": TimelineEntry.objects.filter(customer=call.customer, kind="call").count(),
     "script_path": [e["answer"] for run in call.script_runs.all() for e in run.path],
+    "orders": [t.external_ref == f"call:{call.call_id}" for t in Ticket.objects.filter(source="call")],
 }))
 """
 
@@ -146,6 +152,15 @@ def test_a_caller_goes_through_the_ivr_pops_on_the_desktop_and_is_served(browser
     agent.click('#desk-script button[data-answer="a1"]')
     agent.wait_for_selector('#desk-script [data-step="s2"]')
     assert "请重新插拔信号线。" in agent.inner_text("#desk-script")
+    # The script did not help: the agent opens a work order from the call, in a new tab.
+    with agent.context.expect_page() as opened:
+        agent.click("#pop-order")
+    order = opened.value
+    order.select_option("#id_type", "repair")
+    order.fill("#id_description", "指示灯红色，重插信号线无效")
+    order.click("[data-submit=open]")
+    order.wait_for_selector("[data-call-link]")
+    order.close()
     agent.keyboard.press("Alt+H")
     _state(agent, "holding")
     agent.keyboard.press("Alt+H")
@@ -171,4 +186,5 @@ def test_a_caller_goes_through_the_ivr_pops_on_the_desktop_and_is_served(browser
         "note": "重启机顶盒后恢复",
         "timeline": 1,
         "script_path": ["a1"],
+        "orders": [True],  # one order, opened from this call
     }
