@@ -65,7 +65,8 @@ print(json.dumps({
     "disposition": call.disposition.code if call.disposition else None, "note": call.note,
     "timeline": TimelineEntry.objects.filter(customer=call.customer, kind="call").count(),
     "script_path": [e["answer"] for run in call.script_runs.all() for e in run.path],
-    "orders": [t.external_ref == f"call:{call.call_id}" for t in Ticket.objects.filter(source="call")],
+    "orders": [t.external_ref == f"call:{call.call_id}"
+               for t in Ticket.objects.filter(source="call")],
 }))
 """
 
