@@ -15,6 +15,7 @@ from typing import Any
 from hotline.push.send import push_send
 from hotline.routing import stores as default_stores
 from hotline.routing.boundary import SyncBoundary
+from hotline.routing.domain.agents import AgentState
 from hotline.routing.subscribers import QUEUES_TOPIC
 from hotline.routing.switchboard.core import Switchboard
 from hotline.routing.switchboard.watchdog import reconcile
@@ -23,6 +24,15 @@ from hotline.telephony.simulated import SimulatedSwitch
 
 logger = logging.getLogger(__name__)
 FIGURES_EVERY = 2.0  # seconds between two pushes of the queue figures, at most (to every desk)
+FIGURES_DESKS_PER_S = 200  # … and fewer with more desks logged in: every push goes to each one
+FIGURES_EVERY_MAX = 10.0
+
+
+def figures_interval(logged_in: int) -> float:
+    """Seconds between two pushes of the queue figures with ``logged_in`` desks: 2 s up to
+    400 desks, then as many seconds as keep it near 200 desk messages a second, at most 10 s
+    (the desks count waiting times on by themselves in between)."""
+    return min(FIGURES_EVERY_MAX, max(FIGURES_EVERY, logged_in / FIGURES_DESKS_PER_S))
 
 
 class SwitchboardService:
@@ -91,6 +101,10 @@ class SwitchboardService:
         wait times, which the pages count on by themselves), at most every ``FIGURES_EVERY``."""
         now = time.monotonic()
         if now - self._figures_at < FIGURES_EVERY:
+            return
+        agents = self.switchboard.router.agents.values()
+        logged_in = sum(1 for agent in agents if agent.state != AgentState.LOGGED_OUT)
+        if now - self._figures_at < figures_interval(logged_in):
             return
         figures = self.switchboard.queue_figures()
         key = {code: (f["waiting"], f["staffed"], f["ready"]) for code, f in figures.items()}

@@ -1,4 +1,5 @@
-"""The standalone switchboard's command listener outlives a broken channel layer."""
+"""The switchboard service: a command listener that outlives a broken channel layer; queue
+figures paced by the number of desks."""
 
 from __future__ import annotations
 
@@ -81,3 +82,12 @@ def test_the_group_membership_is_renewed():
         return adds
 
     assert asyncio.run(scenario()) >= 3
+
+
+def test_queue_figures_go_out_less_often_as_more_desks_log_in():
+    from hotline.routing.bootstrap import figures_interval
+
+    assert figures_interval(50) == 2.0
+    assert figures_interval(400) == 2.0
+    assert figures_interval(1000) == 5.0
+    assert figures_interval(5000) == 10.0
