@@ -416,7 +416,8 @@ def test_the_demo_has_published_scripts_for_the_tv_and_broadband_keys(db):
     call = a_call(agent, ivr_path=[{"node": "main", "key": "1"}])
     svc.script_path_record(call=call, version=tv.published_version, answers=["a1", "a12"], by=agent)
     html = hooks.call_script_for(call)["html"]
-    assert f"{reverse('tickets:new')}?type=fault-repair" in html  # opens the suggested order
+    # Opens the suggested order, from this call.
+    assert f"{reverse('tickets:new')}?call={call.call_id}&amp;type=fault-repair" in html
 
 
 def test_the_screen_pop_shows_the_script_with_answers_that_post_the_path(

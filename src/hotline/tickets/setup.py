@@ -141,8 +141,10 @@ def work_order_url_for_call(call: object) -> str:
 
     customer_id = getattr(call, "customer_id", None)
     params = {"customer": customer_id} if customer_id else {}
-    params["call"] = getattr(call, "call_id", "")
-    return f"{reverse('tickets:new')}?{urlencode(params)}"
+    if getattr(call, "call_id", ""):
+        params["call"] = call.call_id
+    url = reverse("tickets:new")
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 def area_fault_text(region_id: int) -> str | None:
