@@ -260,6 +260,15 @@ def screen_pop(record: CallRecord, *, agent_id: int | None) -> dict[str, Any]:
     return pop
 
 
+def offer_write(*, agent: dict[str, Any] | None, step: dict[str, Any]) -> None:
+    """An offer in one transaction: the agent reserved (if that is a change to write) and
+    the call's ringing step, whose event carries the screen pop."""
+    with transaction.atomic():
+        if agent is not None:
+            agent_state_write(**agent)
+        call_step(**step)
+
+
 def agent_state_write(
     *,
     agent_id: int,

@@ -307,19 +307,27 @@ class Switchboard:
         self._move(call, CallEvent.RING)
         call.ring_deadline = now + config.ring_timeout
         for agent_id in match.agent_ids:
-            await self._agent(agent_id, AgentEvent.OFFER, call_id=call.id)
+            # The agent is reserved in memory at once; its state and the ringing step are
+            # written through together, one transaction per offer (the screen pop follows
+            # that commit, so one write stands between the choice and the pop, not two).
+            _agent, agent_write = self._agent_apply(agent_id, AgentEvent.OFFER, call_id=call.id)
             phone = await self.switch.ring(
                 f"agent/{agent_id}", caller=call.caller, timeout=config.ring_timeout
             )
             call.ringing[agent_id] = phone
             self.by_channel[phone] = call.id
-            await self._step(
-                call,
-                "ringing",
-                agent_id=agent_id,
-                state=call.state,
-                detail={"callback": call.callback},
-                offered_at=now,
+            await self.db.run(
+                self.stores.offer_write,
+                agent=agent_write,
+                step={
+                    "call_id": call.id,
+                    "at": self.clock.now(),
+                    "kind": "ringing",
+                    "agent_id": agent_id,
+                    "state": call.state,
+                    "detail": {"callback": call.callback},
+                    "offered_at": now,
+                },
             )
 
     async def _match_agent(self, agent_id: int) -> None:
@@ -342,6 +350,24 @@ class Switchboard:
         call_id: str = "",
         by_id: int | None = None,
     ) -> Agent:
+        agent, write = self._agent_apply(
+            agent_id, event, reason=reason, call_id=call_id, by_id=by_id
+        )
+        if write is not None:
+            await self.db.run(self.stores.agent_state_write, **write)
+        return agent
+
+    def _agent_apply(
+        self,
+        agent_id: int,
+        event: AgentEvent,
+        *,
+        reason: str = "",
+        call_id: str = "",
+        by_id: int | None = None,
+    ) -> tuple[Agent, dict[str, Any] | None]:
+        """Apply ``event`` to the agent in memory; what to write through (None: nothing yet,
+        the change waits for the end of the call)."""
         agent = self.router.agents[agent_id]
         limit = None
         if event == AgentEvent.CALL_ENDED:
@@ -357,20 +383,18 @@ class Switchboard:
         )
         self.router.agent_changed(agent)
         if change.pending:
-            return agent
-        await self.db.run(
-            self.stores.agent_state_write,
-            agent_id=agent_id,
-            before=change.before,
-            after=change.after,
-            reason=change.reason,
-            at=self.clock.now(),
-            call_id=agent.call_id,
-            calls_today=agent.calls_today,
-            by_id=by_id,
-            wrap_up_deadline=agent.wrap_up_deadline,
-        )
-        return agent
+            return agent, None
+        return agent, {
+            "agent_id": agent_id,
+            "before": change.before,
+            "after": change.after,
+            "reason": change.reason,
+            "at": self.clock.now(),
+            "call_id": agent.call_id,
+            "calls_today": agent.calls_today,
+            "by_id": by_id,
+            "wrap_up_deadline": agent.wrap_up_deadline,
+        }
 
     async def agent_event(
         self, agent_id: int, event: AgentEvent, *, reason: str = "", by_id: int | None = None
