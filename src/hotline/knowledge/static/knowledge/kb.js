@@ -40,7 +40,7 @@
     const lang = (document.documentElement.lang || "zh-hans").startsWith("zh") ? "zh_cn" : "en";
     const csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
     areas.forEach((area) => {
-      window.Jodit.make(area, {
+      const editor = window.Jodit.make(area, {
         language: lang,
         height: 420,
         toolbarAdaptive: false,
@@ -55,6 +55,9 @@
           filesVariableName: () => "files[]",
         },
       });
+      // Jodit copies its content into the textarea a moment after each change: a save
+      // clicked right after typing must still send what was typed.
+      if (area.form) area.form.addEventListener("submit", () => { area.value = editor.value; });
     });
   }
 
