@@ -13,6 +13,11 @@ from tests.browser.test_pages import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _saved(response) -> bool:
+    """The answer to a save (its transaction is committed when the answer leaves)."""
+    return response.request.method == "POST" and response.status < 400
+
+
 def test_an_editor_builds_a_script_and_previews_it(world, page, screenshot):
     factories.user(Role.KNOWLEDGE_EDITOR, regions=[world.city], username="editor")
     log_in(page, "editor")
@@ -29,10 +34,15 @@ def test_an_editor_builds_a_script_and_previews_it(world, page, screenshot):
     add.locator("button[type=submit]").click()
     question = page.locator(".script-node.kind-ask textarea[name=text]")
     question.wait_for()
-    assert question.evaluate("el => el === document.activeElement")  # focus follows
+    # Focus follows the new step (htmx moves it when the swap settles).
+    page.wait_for_function(
+        "() => document.activeElement === document.querySelector("
+        "'.script-node.kind-ask textarea[name=text]')"
+    )
     question.fill("机顶盒指示灯亮吗？")
     page.keyboard.press("Tab")
-    page.keyboard.press("Enter")  # "Save step"
+    with page.expect_response(_saved):
+        page.keyboard.press("Enter")  # "Save step"
     page.wait_for_function(
         "() => document.querySelector('.kind-ask textarea').value === '机顶盒指示灯亮吗？'"
     )
@@ -44,7 +54,8 @@ def test_an_editor_builds_a_script_and_previews_it(world, page, screenshot):
     say = page.locator(".script-node.kind-say textarea[name=text]")
     say.wait_for()
     say.fill("请重新插拔信号线。")
-    page.locator(".script-node.kind-say [data-save-step]").click()
+    with page.expect_response(_saved):
+        page.locator(".script-node.kind-say [data-save-step]").click()
     page.wait_for_function(
         "() => document.querySelector('.kind-say textarea').value === '请重新插拔信号线。'"
     )
@@ -52,7 +63,8 @@ def test_an_editor_builds_a_script_and_previews_it(world, page, screenshot):
     script.refresh_from_db()
     assert script.draft["steps"][0]["answers"][0]["steps"][0]["text"] == "请重新插拔信号线。"
 
-    page.click("[data-script-save] [data-save]")
+    with page.expect_response(_saved):
+        page.click("[data-script-save] [data-save]")
     page.wait_for_selector("[data-script-tree]")
     assert script.versions.count() == 1
 
