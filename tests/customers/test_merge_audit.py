@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from hotline.accounts.models import AuditEntry
 from hotline.audit.personal_data import can_unmask
-from hotline.customers import services
+from hotline.customers import merging
 from hotline.customers.models import CustomerMerge
 from tests import factories
 
@@ -18,7 +18,7 @@ def test_a_dropped_phone_is_masked_in_the_merge_audit_entry_and_page(
     first = factories.customer(world.s1a, name="张伟", phone="13912345678")
     second = factories.customer(world.s1a, name="张 伟", phone="13912345678")
 
-    merge = services.customer_merge(survivor=first, duplicate=second, by=team_lead)
+    merge = merging.customer_merge(survivor=first, duplicate=second, by=team_lead)
 
     entry = AuditEntry.objects.get(action="merge")
     assert entry.changes["dropped_phones"] == [
@@ -37,5 +37,5 @@ def test_a_dropped_phone_is_masked_in_the_merge_audit_entry_and_page(
     assert "139****5678" in page
     assert "13912345678" not in page
 
-    services.customer_merge_undo(merge=merge, by=team_lead)
+    merging.customer_merge_undo(merge=merge, by=team_lead)
     assert set(second.phones.values_list("number", flat=True)) == {"13912345678"}

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from hotline.accounts.models import AuditEntry
-from hotline.customers import selectors, services
+from hotline.customers import merging, selectors, services
 from hotline.customers.models import Customer, CustomerMerge, ServiceAccount, Tag
 from tests import factories
 
@@ -65,7 +65,7 @@ def test_duplicates_are_detected_by_id_or_phone_and_similar_name(twins, team_lea
 
 def test_merge_moves_everything_and_undo_restores_it(twins, team_lead):
     first, second = twins
-    merge = services.customer_merge(survivor=first, duplicate=second, by=team_lead)
+    merge = merging.customer_merge(survivor=first, duplicate=second, by=team_lead)
     first.refresh_from_db()
     second.refresh_from_db()
     assert second.merged_into == first
@@ -77,7 +77,7 @@ def test_merge_moves_everything_and_undo_restores_it(twins, team_lead):
     entry = AuditEntry.objects.get(action="merge")
     assert entry.actor_id == team_lead.pk and entry.changes["duplicate"] == second.pk
 
-    services.customer_merge_undo(merge=merge, by=team_lead)
+    merging.customer_merge_undo(merge=merge, by=team_lead)
     first.refresh_from_db()
     second.refresh_from_db()
     assert second.merged_into is None
@@ -90,15 +90,15 @@ def test_merge_moves_everything_and_undo_restores_it(twins, team_lead):
     assert CustomerMerge.objects.get(pk=merge.pk).undone_at is not None
     assert AuditEntry.objects.filter(action="merge_undo").exists()
     with pytest.raises(ValidationError):
-        services.customer_merge_undo(merge=merge, by=team_lead)
+        merging.customer_merge_undo(merge=merge, by=team_lead)
 
 
 def test_merge_needs_permission_and_refuses_self(twins, agent, team_lead):
     first, second = twins
     with pytest.raises(PermissionDenied):
-        services.customer_merge(survivor=first, duplicate=second, by=agent)
+        merging.customer_merge(survivor=first, duplicate=second, by=agent)
     with pytest.raises(ValidationError):
-        services.customer_merge(survivor=first, duplicate=first, by=team_lead)
+        merging.customer_merge(survivor=first, duplicate=first, by=team_lead)
 
 
 def test_merge_through_the_page(twins, team_lead, client):

@@ -142,7 +142,7 @@ def test_search_page_query_count_is_bounded(
 
 
 def test_phone_search_never_returns_a_merged_away_customer(world, everywhere):
-    from hotline.customers.services import customer_merge
+    from hotline.customers.merging import customer_merge
 
     lead = factories.user(Role.TEAM_LEAD, regions=[world.city])
     first = factories.customer(world.s1a, name="周敏", phone="13811112222")

@@ -14,6 +14,7 @@ from hotline.accounts.models import AuditEntry, Role, Team, User
 from hotline.catalog.models import StatisticItem
 from hotline.events import recorded_events
 from hotline.knowledge.models import Article, CallScript, CallScriptRun, KnowledgeGroup
+from hotline.knowledge.services import script_trees as trees
 from hotline.knowledge.services import scripts as svc
 from hotline.routing import hooks
 from hotline.routing.models import AgentSkill, Queue, Skill
@@ -121,14 +122,14 @@ def a_call(agent, *, queue="tv", ivr_path=None, call_id="c-1", **fields):
 
 
 def test_a_walk_follows_the_answers_into_branches_and_on_after_the_question(item):
-    walked = svc.walk(TREE, [])
+    walked = trees.walk(TREE, [])
     assert walked.step_ids == ["s1", "s2"] and walked.waiting["id"] == "s2"
-    walked = svc.walk(TREE, ["a1", "a4"])
+    walked = trees.walk(TREE, ["a1", "a4"])
     assert walked.step_ids == ["s1", "s2", "s3", "s4", "s5", "s6"] and walked.finished
     assert walked.path == [{"step": "s2", "answer": "a1"}, {"step": "s4", "answer": "a4"}]
-    assert svc.walk(TREE, ["a2"]).step_ids == ["s1", "s2", "s6"]
+    assert trees.walk(TREE, ["a2"]).step_ids == ["s1", "s2", "s6"]
     with pytest.raises(ValidationError) as error:
-        svc.walk(TREE, ["a3"])
+        trees.walk(TREE, ["a3"])
     assert "“a3” is not an answer to the question “机顶盒指示灯是什么颜色？”" in str(error.value)
 
 
@@ -140,14 +141,14 @@ def test_the_checks_name_the_step_that_is_wrong(item):
     suggest.append({"id": "s7", "type": "suggest", "order_type": "nope", "statistic_item": ""})
     tree["steps"].append({"id": "s8", "type": "link", "article": 999})
     tree["steps"].append({"id": "s9", "type": "ask", "text": "还有吗？", "answers": []})
-    errors = svc.tree_errors(tree)
+    errors = trees.tree_errors(tree)
     assert "Step 1 (say): the text to say is empty." in errors
     assert "Step 2 › 红灯 › 2 (ask): an answer is empty." in errors
     assert "Step 2 › 红灯 › 2 › 恢复 › 1 (suggest): there is no order type “nope”." in errors
     assert "Step 4 (link): there is no article number 999." in errors
     assert "Step 5 (ask): a question needs at least two answers." in errors
-    assert svc.tree_errors({"steps": []}) == ["A call script needs at least one step."]
-    assert svc.tree_errors(TREE) == []
+    assert trees.tree_errors({"steps": []}) == ["A call script needs at least one step."]
+    assert trees.tree_errors(TREE) == []
 
 
 def test_the_draft_is_built_step_by_step_and_saving_it_checks_it(editor, item):
@@ -395,7 +396,7 @@ def test_link_steps_show_published_articles(editor, agent, publish):
     assert reverse("knowledge:article", args=[article.pk]) in html and "机顶盒指示灯说明" in html
     assert "班长考核细则" not in html and "The article is not available." in html  # not the agent's
     Article.objects.filter(pk=article.pk).update(status=Article.Status.ARCHIVED)
-    assert svc.tree_errors(script.published_version.tree)[:1] == [
+    assert trees.tree_errors(script.published_version.tree)[:1] == [
         f"Step 1 (link): there is no article number {article.pk}."
     ]
 
@@ -407,10 +408,10 @@ def test_the_demo_has_published_scripts_for_the_tv_and_broadband_keys(db):
     scripts = {s.name: s for s in CallScript.objects.select_related("published_version")}
     assert set(scripts) == {"电视无信号（数字机顶盒）", "宽带无法上网"}
     for script in scripts.values():
-        assert script.published_version and svc.tree_errors(script.published_version.tree) == []
+        assert script.published_version and trees.tree_errors(script.published_version.tree) == []
     tv = svc.script_for(ivr_path=[{"node": "main", "key": "1"}, {"node": "tv", "type": "queue"}])
     assert tv.name == "电视无信号（数字机顶盒）"
-    walked = svc.walk(tv.published_version.tree, ["a1", "a12"])
+    walked = trees.walk(tv.published_version.tree, ["a1", "a12"])
     assert "fault-repair" in [step.get("order_type") for step in walked.steps]
     agent = User.objects.get(username="agent")
     call = a_call(agent, ivr_path=[{"node": "main", "key": "1"}])

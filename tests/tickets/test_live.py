@@ -96,7 +96,9 @@ def test_every_change_reaches_the_orders_own_page_after_commit(
             ticket_attach(
                 ticket=ticket,
                 by=desk.tech_a.user,
-                upload=SimpleUploadedFile("box.png", b"\x89PNG\r\n\x1a\n....", content_type="image/png"),
+                upload=SimpleUploadedFile(
+                    "box.png", b"\x89PNG\r\n\x1a\n....", content_type="image/png"
+                ),
             )
     assert _order_page_pushes(pushes, ticket) == [
         "ticket.dispatched",

@@ -118,7 +118,7 @@ def _ranked_querysets(
         phones = CustomerPhone.objects.filter(number=parsed.phone)
         if whole_tree:
             # Answered from the (number, customer) index alone; merged-away customers hold
-            # no phone rows (see services.customer_merge).
+            # no phone rows (see merging.customer_merge).
             yield "phone", phones.values_list("customer_id", flat=True)
         else:
             yield "phone", base.filter(pk__in=phones.values("customer_id"))
@@ -151,7 +151,7 @@ def _ranked_querysets(
             phones = phones.filter(number__endswith=suffix)
         if whole_tree and len(suffix) == 4:
             # Whole-city users: answer from the (last4, customer) index alone. Merged-away
-            # customers hold no phone rows (see services.customer_merge), so none slip in.
+            # customers hold no phone rows (see merging.customer_merge), so none slip in.
             yield "phone_suffix", phones.values_list("customer_id", flat=True)
         else:
             yield "phone_suffix", base.filter(pk__in=phones.values("customer_id"))

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotline.audit.personal_data import can_unmask, personal_data_reveal
-from hotline.customers import selectors, services
+from hotline.customers import merging, selectors, services
 from hotline.customers.forms import MergeForm, NoteForm, PhoneForm
 from hotline.customers.models import CustomerMerge, CustomerPhone
 from hotline.integrations.boss.services import billing_panel_for
@@ -125,7 +125,7 @@ def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         duplicate = selectors.get_customer_for(request.user, form.cleaned_data["duplicate"])
         try:
-            services.customer_merge(survivor=survivor, duplicate=duplicate, by=request.user)
+            merging.customer_merge(survivor=survivor, duplicate=duplicate, by=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -144,7 +144,7 @@ def customer_merge_undo(request: HttpRequest, pk: int, merge_pk: int) -> HttpRes
     survivor = selectors.get_customer_for(request.user, pk)
     merge = get_object_or_404(CustomerMerge, pk=merge_pk, survivor=survivor)
     try:
-        services.customer_merge_undo(merge=merge, by=request.user)
+        merging.customer_merge_undo(merge=merge, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -530,7 +530,7 @@ class CallScriptRun(models.Model):
 
     def described(self) -> list[dict[str, str]]:
         """The questions asked and the answers chosen, as the call's page lists them."""
-        from hotline.knowledge.services.scripts import iter_steps
+        from hotline.knowledge.services.script_trees import iter_steps
 
         questions = {}
         for step, _position, _siblings in iter_steps(self.version.tree.get("steps") or []):

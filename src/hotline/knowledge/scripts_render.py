@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from hotline.knowledge.access import readable_articles
 from hotline.knowledge.models import Article, CallScript, CallScriptVersion
-from hotline.knowledge.services.scripts import Walk
+from hotline.knowledge.services.script_trees import Walk
 
 
 def _labels(model: str, codes: set[str]) -> dict[str, str]:

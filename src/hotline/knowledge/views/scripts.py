@@ -22,6 +22,7 @@ from hotline.catalog.models import StatisticItem
 from hotline.knowledge import access
 from hotline.knowledge.models import Article, CallScript, CallScriptVersion
 from hotline.knowledge.scripts_render import render_walk
+from hotline.knowledge.services import script_trees
 from hotline.knowledge.services import scripts as script_services
 
 
@@ -106,10 +107,10 @@ def _editor_context(script: CallScript, focus: str = "", error: str = "") -> dic
     order_types: list[Any] = []
     if apps.is_installed("hotline.tickets"):
         order_types = list(apps.get_model("tickets", "OrderType").objects.filter(active=True))
-    tree = copy.deepcopy(script.draft or script_services.new_tree())
+    tree = copy.deepcopy(script.draft or script_trees.new_tree())
     links = [
         step
-        for step, _p, _s in script_services.iter_steps(tree.get("steps") or [])
+        for step, _p, _s in script_trees.iter_steps(tree.get("steps") or [])
         if str(step.get("article") or "").isdigit()
     ]
     titles = dict(
@@ -133,7 +134,7 @@ def _editor_context(script: CallScript, focus: str = "", error: str = "") -> dic
         "order_types": order_types,
         "statistic_items": list(StatisticItem.objects.active()),
         "draft_url": reverse("knowledge:script_draft", args=[script.pk]),
-        "problems": script_services.tree_errors(tree) if tree.get("steps") else [],
+        "problems": script_trees.tree_errors(tree) if tree.get("steps") else [],
     }
 
 
@@ -260,13 +261,13 @@ def script_preview(request: HttpRequest, pk: int) -> HttpResponse:
     number = request.GET.get("version", "")
     if number.isdigit():
         version = get_object_or_404(CallScriptVersion, script=script, number=int(number))
-    tree = version.tree if version else (script.draft or script_services.new_tree())
+    tree = version.tree if version else (script.draft or script_trees.new_tree())
     answers = [a for a in request.GET.get("answers", "").split(",") if a]
     try:
-        walked = script_services.walk(tree, answers)
+        walked = script_trees.walk(tree, answers)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        walked = script_services.walk(tree, [])
+        walked = script_trees.walk(tree, [])
     url = reverse("knowledge:script_preview", args=[script.pk])
     if version:
         url += f"?version={version.number}"

@@ -20,7 +20,7 @@ from hotline.routing.domain.calls import CallEvent, CallState, next_call_state
 from hotline.routing.domain.ivr import Action, IvrWalk
 from hotline.routing.domain.routing import Match, Router, call_priority
 from hotline.routing.ivr_context import context_from
-from hotline.routing.switchboard import parties
+from hotline.routing.switchboard import callbacks, parties
 from hotline.routing.switchboard.live import LiveCall
 from hotline.telephony.port import (
     ChannelAnswered,
@@ -33,7 +33,6 @@ from hotline.telephony.port import (
 
 logger = logging.getLogger(__name__)
 IVR_KEY_TIMEOUT = 8.0
-CALLBACK_ATTEMPTS = 3
 
 
 class Switchboard:
@@ -208,7 +207,7 @@ class Switchboard:
                 await self._enqueue(call, action.queue)
             elif action.kind == "callback":
                 call.queue = action.queue
-                await self._request_callback(call)
+                await callbacks.request_callback(self, call)
             elif action.kind == "hangup":
                 if action.text:
                     await self.switch.play(call.channel, action.text)
@@ -242,51 +241,6 @@ class Switchboard:
             position = self.router.position(call.id)
             wait = int(self.router.estimated_wait(call.id))
             await self.switch.play(call.channel, f"position {position}, about {wait} s")
-        match = self.router.match_call(call.id, now=now)
-        if match is not None:
-            await self._offer(match)
-
-    async def _request_callback(self, call: LiveCall) -> None:
-        """The caller keeps their place and hangs up; the ACD calls back at their turn."""
-        now = self.clock.now()
-        if call.entered is None:
-            call.entered = now
-        if call.id in self.router.waiting:
-            self.router.to_callback(call.id)
-        else:
-            self.router.enqueue(
-                call_id=call.id,
-                queue=call.queue,
-                priority=call.priority,
-                now=now,
-                customer_id=call.customer_id,
-                entered=call.entered,
-                callback=True,
-            )
-        self._move(call, CallEvent.CALLBACK_REQUESTED)
-        channel, call.channel, call.callback = call.channel, "", True
-        self.by_channel.pop(channel, None)
-        await self.db.run(
-            self.stores.callback_write,
-            call_id=call.id,
-            number=call.caller,
-            customer_id=call.customer_id,
-            queue=call.queue,
-            priority=call.priority,
-            entered_at=call.entered,
-            state="waiting",
-        )
-        await self._step(
-            call,
-            "callback_requested",
-            state="callback",
-            ended_at=now,
-            end_reason="callback_requested",
-            hung_up_by="caller",
-        )
-        if channel:
-            await self.switch.play(channel, "we will call you back")
-            await self.switch.hangup(channel, reason="callback_requested")
         match = self.router.match_call(call.id, now=now)
         if match is not None:
             await self._offer(match)
@@ -494,7 +448,7 @@ class Switchboard:
             and call.answered_at is not None
             and not call.bridge
         ):
-            await self._callback_failed(call)
+            await callbacks.callback_failed(self, call)
             return
         if call.state in (CallState.TALKING, CallState.HELD):
             await self._end(call, CallEvent.CALLER_HANGUP, reason=cause, by="caller")
@@ -524,44 +478,6 @@ class Switchboard:
             await self.switch.hangup(call.channel)
         if call.agent_id is not None:
             await self._agent(call.agent_id, AgentEvent.CALL_ENDED)
-
-    async def _callback_failed(self, call: LiveCall) -> None:
-        """The called-back customer did not answer: retry (keeping the place) or give up."""
-        agent_id = call.agent_id
-        call.channel, call.agent_id, call.answered_at = "", None, None
-        if call.agent_channel:
-            self.by_channel.pop(call.agent_channel, None)
-            await self.switch.hangup(call.agent_channel)
-            call.agent_channel = ""
-        if agent_id is not None:
-            await self._agent(agent_id, AgentEvent.CALL_ENDED)
-        if call.callback_attempts >= CALLBACK_ATTEMPTS:
-            await self.db.run(
-                self.stores.callback_write,
-                call_id=call.id,
-                state="failed",
-                attempts=call.callback_attempts,
-            )
-            await self._step(call, "callback_failed")
-            self.calls.pop(call.id, None)
-            return
-        await self.db.run(
-            self.stores.callback_write,
-            call_id=call.id,
-            state="retry",
-            attempts=call.callback_attempts,
-        )
-        await self._step(call, "callback_retry")
-        call.state = CallState.QUEUED
-        self.router.enqueue(
-            call_id=call.id,
-            queue=call.queue,
-            priority=call.priority,
-            now=self.clock.now(),
-            customer_id=call.customer_id,
-            entered=call.entered,
-            callback=True,
-        )
 
     async def _end(self, call: LiveCall, event: CallEvent, *, reason: str, by: str) -> None:
         self._move(call, event)
