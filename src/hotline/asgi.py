@@ -9,7 +9,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
 
 from django.core.asgi import get_asgi_application
 
-django_application = get_asgi_application()
+get_asgi_application()  # sets Django up
+
+from hotline.web_threads import PooledASGIHandler  # noqa: E402
+
+django_application = PooledASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

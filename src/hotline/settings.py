@@ -107,6 +107,10 @@ TEMPLATES = [
 # A write that meets another transaction's lock waits this long, then the user is told the
 # system is busy and keeps what they typed (hotline/db.py, hotline/errors.py).
 DATABASE_BUSY_TIMEOUT_MS = env_int("HOTLINE_DB_BUSY_TIMEOUT_MS", 5000)
+# Threads each web process runs requests on (hotline/web_threads.py).
+WEB_THREADS = env_int("HOTLINE_WEB_THREADS", 2)
+# Open SQLite connections each process keeps for the next request (hotline/dbbackends/sqlite3).
+SQLITE_POOL_SIZE = env_int("HOTLINE_SQLITE_POOL", 8)
 DATABASE_URL = env_str("HOTLINE_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'hotline.sqlite3'}"
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
 if _db["ENGINE"] == "django.db.backends.sqlite3":

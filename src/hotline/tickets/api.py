@@ -288,8 +288,9 @@ class TicketActionApi(ApiView):
     )
     def post(self, request: Request, pk: int) -> Response:
         def run() -> Response:
-            # Scope answered from the index; the service loads and locks the row itself.
-            if not selectors.visible_tickets(request.user).filter(pk=pk).exists():
+            # The service loads and locks the row and checks the region scope itself; an
+            # order outside the caller's regions answers as one that does not exist.
+            if not request.user.has_perm(selectors.VIEW):
                 raise Http404("ticket")
             ticket = Ticket(pk=pk)
             form = ActionIn(data=request.data)
@@ -310,6 +311,12 @@ class TicketActionApi(ApiView):
                 kwargs["satisfied"] = data.get("satisfied")
             try:
                 ticket = ticket_transition(ticket=ticket, action=action, by=request.user, **kwargs)
+            except Ticket.DoesNotExist:
+                raise Http404("ticket") from None
+            except PermissionDenied as denied:
+                if str(denied) == "region":
+                    raise Http404("ticket") from None
+                raise
             except IllegalTransition as error:
                 return Response(
                     error_body("illegal_transition", error.message),

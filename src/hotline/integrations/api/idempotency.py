@@ -108,18 +108,24 @@ def idempotent(
     ``present(stored_body) -> body`` shapes a replayed answer for the caller (masking).
     """
     key = idempotency_key(request)
+    log = getattr(request, "hotline_log_write", None)
     if not key:
         with transaction.atomic():
-            return run()
+            response = run()
+            if log is not None and 200 <= response.status_code < 300:
+                log(response)
+            return response
     owner = _owner(request)
     fingerprint = _fingerprint(request)
     now = timezone.now()
-    live = IdempotencyRecord.objects.filter(owner=owner, key=key, expires_at__gt=now).first()
-    if live is not None:
-        return _replay(live, fingerprint, present)
+    # One read answers both "replay?" and "an expired record to clear first?".
+    stored = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+    if stored is not None and stored.expires_at > now:
+        return _replay(stored, fingerprint, present)
     try:
         with transaction.atomic():
-            IdempotencyRecord.objects.filter(owner=owner, key=key, expires_at__lte=now).delete()
+            if stored is not None:
+                IdempotencyRecord.objects.filter(pk=stored.pk, expires_at__lte=now).delete()
             record = IdempotencyRecord.objects.create(
                 owner=owner, key=key, fingerprint=fingerprint, expires_at=now + LIFETIME
             )
@@ -128,6 +134,9 @@ def idempotent(
                 record.status_code = response.status_code
                 record.response = response.data
                 record.save(update_fields=["status_code", "response"])
+                if log is not None:
+                    # The request log line commits with the change (one write, not two).
+                    log(response)
             else:
                 transaction.set_rollback(True)
             return response

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -88,6 +88,15 @@ class ApiView(APIView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         started = time.monotonic()
+        logged: list[bool] = []
+
+        def log_write(response: Any) -> None:
+            """Write the log line now, inside the write's transaction (idempotency.py); if
+            that transaction does not commit, the line is written afterwards as usual."""
+            self._log(request, response, started)
+            transaction.on_commit(lambda: logged.append(True))
+
+        request.hotline_log_write = log_write  # type: ignore[attr-defined]
         with contextlib.ExitStack() as self._context:
             language = _requested_language(request)
             if language:
@@ -97,7 +106,8 @@ class ApiView(APIView):
                 response = super().dispatch(request, *args, **kwargs)
             finally:
                 try:
-                    self._log(request, response, started)
+                    if not logged:
+                        self._log(request, response, started)
                 except OperationalError as error:
                     # The request log is bookkeeping: a busy database loses one line of
                     # it, never the answer to the client.

@@ -1,0 +1,44 @@
+"""Django's HTTP handler on a few fixed threads instead of one new thread per request.
+
+Django's ASGI handler runs each request's synchronous code (middleware, views, the ORM) in
+a thread of its own. Under load that means as many threads as requests in flight, all
+sharing one interpreter lock: a request that holds the database's write lock waits for the
+interpreter after every statement while the others compute, so the lock is held many times
+longer than the work needs and everyone queues behind it (docs/decisions/0018).
+
+Here a process has ``WEB_THREADS`` threads (settings; 2 by default). Each request goes to
+the thread with the fewest requests assigned, and all its synchronous code runs there, as
+Django's own handler would run it on its private thread. A slow request (a report, a BOSS
+call waiting on the network) occupies one thread; the others keep serving.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from asgiref.sync import ThreadSensitiveContext
+from django.conf import settings
+from django.core.handlers.asgi import ASGIHandler
+
+
+class PooledASGIHandler(ASGIHandler):
+    def __init__(self, threads: int | None = None) -> None:
+        super().__init__()
+        count = max(1, int(threads if threads is not None else settings.WEB_THREADS))
+        self._executors = [
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"web-{n}") for n in range(count)
+        ]
+        self._assigned = [0] * count
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        slot = min(range(len(self._assigned)), key=self._assigned.__getitem__)
+        self._assigned[slot] += 1
+        try:
+            async with ThreadSensitiveContext(executor=self._executors[slot]):
+                await self.handle(scope, receive, send)
+        finally:
+            self._assigned[slot] -= 1
