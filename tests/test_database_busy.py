@@ -138,3 +138,65 @@ def test_a_waiting_writer_takes_the_lock_at_its_next_attempt_after_release(
     assert len(attempts) == 3
     assert all(base.POLL_S[0] <= pause <= base.POLL_S[1] for pause in attempts)
     assert notes_of(world.c1a) == 1
+
+
+def test_a_write_outside_a_transaction_waits_for_the_lock_the_same_way(world, monkeypatch):
+    """SQLite: an autocommit write (the API request log, a relayed push) meeting another
+    writer's lock is tried again about every millisecond instead of sleeping in SQLite's
+    growing steps, and is written once the lock is free."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's database lock")
+    from hotline.dbbackends.sqlite3 import base
+
+    other = connections.create_connection("default")
+    other.cursor().execute("BEGIN IMMEDIATE")
+    attempts: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        attempts.append(seconds)
+        if len(attempts) == 2:
+            other.cursor().execute("ROLLBACK")
+
+    monkeypatch.setattr(base, "_sleep", sleep)
+    fresh = connections.create_connection("default")
+    try:
+        with fresh.cursor() as cursor:
+            assert not fresh.in_atomic_block
+            cursor.execute(
+                "INSERT INTO accounts_auditentry (at, actor_name, action, model, object_id,"
+                " object_repr, changes, ip) VALUES (CURRENT_TIMESTAMP, 'probe', 'probe',"
+                " 'probe', '1', 'probe', '{}', NULL)"
+            )
+            cursor.execute("SELECT count(*) FROM accounts_auditentry WHERE actor_name = 'probe'")
+            written = cursor.fetchone()[0]
+            cursor.execute("DELETE FROM accounts_auditentry WHERE actor_name = 'probe'")
+    finally:
+        fresh.close()
+        other.close()
+    assert written == 1
+    assert len(attempts) >= 2
+    assert all(base.POLL_S[0] <= pause <= base.POLL_S[1] for pause in attempts)
+
+
+def test_sqlite_connections_are_kept_for_the_next_request_unless_mid_transaction(world, settings):
+    if connection.vendor != "sqlite":
+        pytest.skip("the PostgreSQL pool is psycopg's")
+    from hotline.dbbackends.sqlite3 import base
+
+    settings.SQLITE_POOL_SIZE = 2
+    base.pool_clear()
+    first = connections.create_connection("default")
+    first.ensure_connection()
+    raw = first.connection
+    first.close()
+    second = connections.create_connection("default")
+    second.ensure_connection()
+    assert second.connection is raw  # reused, not reopened
+    second.connection.execute("BEGIN")
+    second.close()  # inside a transaction: closed, never handed out again
+    third = connections.create_connection("default")
+    third.ensure_connection()
+    assert third.connection is not raw
+    third.close()
+    settings.SQLITE_POOL_SIZE = 0
+    base.pool_clear()
