@@ -20,6 +20,7 @@ def steps(record: CallRecord) -> list[str]:
 def test_a_known_caller_goes_through_the_ivr_pops_on_the_agent_before_answer_and_wraps_up():
     city = factories.region("city")
     first, _second = configure(agents=2)
+    first.regions.set([city])  # the caller's region is in the agent's scope
     customer = known_caller(city)
 
     async def scenario():

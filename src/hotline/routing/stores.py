@@ -14,9 +14,13 @@ from typing import Any
 from django.db import transaction
 
 from hotline import events
+from hotline.accounts.models import User
+from hotline.accounts.scope import regions_in_scope
 from hotline.audit.masking import mask_phone
 from hotline.customers.models import Customer, CustomerPhone
 from hotline.customers.phones import normalize_phone
+from hotline.customers.selectors import VIEW_PERMISSION
+from hotline.push.send import push_send
 from hotline.routing.domain.agents import BUSY, AgentState
 from hotline.routing.domain.routing import QueueConfig, Strategy
 from hotline.routing.ivr_context import ivr_prefetch
@@ -187,7 +191,36 @@ def call_open(
         "vip_level": customer.vip_level if customer else 0,
         "region_id": customer.region_id if customer else None,
         "repeat": repeat,
+        "customer": _pop_customer(customer),
     }
+
+
+def _pop_customer(customer: Customer | None) -> dict[str, Any] | None:
+    if customer is None:
+        return None
+    return {
+        "id": customer.pk,
+        "name": customer.name,
+        "vip_level": customer.vip_level,
+        "region_id": customer.region_id,
+    }
+
+
+def pop_customer_for(
+    *, agent_id: int | None, customer: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The caller's customer as the agent ``agent_id`` may see it in their pop: ``None``
+    (an unknown caller on the desk) when they may not see customers or the customer's region
+    is outside their scope, the same rule as ``customers.selectors.get_customer_for``."""
+    if customer is None or agent_id is None:
+        return None
+    user = User.objects.select_related("role").filter(pk=agent_id, is_active=True).first()
+    if user is None or not user.has_perm(VIEW_PERMISSION):
+        return None
+    scope = regions_in_scope(user)
+    if scope is not None and customer.get("region_id") not in scope:
+        return None
+    return customer
 
 
 # Steps that ring an agent: their desktop pops the caller (a colleague's consult or
@@ -205,12 +238,15 @@ def call_step(
     publish: bool = True,
     assign_agent: int | None = None,
     offered_at: float | None = None,
+    popped: bool = False,
     **fields: Any,
 ) -> None:
     """Write one step of a call and the record's fields that changed with it.
 
     ``offered_at``: for a step that rings an agent, when the switchboard chose them (the screen
-    pop carries it, so a desktop or a benchmark can tell how long the pop took)."""
+    pop carries it, so a desktop or a benchmark can tell how long the pop took). ``popped``:
+    the switchboard pushed the pop already (``offer_write``); else a ringing step's event
+    carries a pop read from the database."""
     when = as_datetime(at)
     for name in ("queued_at", "answered_at", "ended_at"):
         if fields.get(name) is not None and not hasattr(fields[name], "tzinfo"):
@@ -230,7 +266,7 @@ def call_step(
         )
         if publish:
             data = _call_data(record, kind=kind, at=at)
-            if kind in OFFERS:
+            if kind in OFFERS and not popped:
                 data["pop"] = screen_pop(record, agent_id=agent_id)
                 data["pop"]["consult"] = kind != "ringing"  # called in by another agent
                 data["pop"]["offered_at"] = at if offered_at is None else offered_at
@@ -239,8 +275,10 @@ def call_step(
 
 
 def screen_pop(record: CallRecord, *, agent_id: int | None) -> dict[str, Any]:
-    """What the agent's desktop shows the moment the phone rings (before answering)."""
-    customer = record.customer
+    """What the agent's desktop shows the moment the phone rings (before answering), read
+    from the database: a call the switchboard did not identify itself (rebuilt after a
+    restart), a colleague's consultation or conference."""
+    customer = pop_customer_for(agent_id=agent_id, customer=_pop_customer(record.customer))
     pop: dict[str, Any] = {
         "call_id": record.call_id,
         "number": mask_phone(record.caller),
@@ -248,21 +286,27 @@ def screen_pop(record: CallRecord, *, agent_id: int | None) -> dict[str, Any]:
         "ivr_path": record.ivr_path,
         "priority": record.priority,
         "direction": record.direction,
-        "customer": None,
+        "customer": customer,
     }
-    if customer is not None:
-        pop["customer"] = {
-            "id": customer.pk,
-            "name": customer.name,
-            "vip_level": customer.vip_level,
-            "region_id": customer.region_id,
-        }
     return pop
 
 
-def offer_write(*, agent: dict[str, Any] | None, step: dict[str, Any]) -> None:
-    """An offer in one transaction: the agent reserved (if that is a change to write) and
-    the call's ringing step, whose event carries the screen pop."""
+def offer_write(
+    *, agent: dict[str, Any] | None, step: dict[str, Any], pop: dict[str, Any] | None = None
+) -> None:
+    """An offer: the screen pop ``pop`` (built by the switchboard from memory) pushed to the
+    agent's desktop with the customer their scope allows, then, in one transaction, the
+    agent reserved (if that is a change to write) and the call's ringing step.
+
+    The pop goes before the write, outside any transaction, like the ring of the phone it
+    goes with: the switchboard's memory is the live state, the rows its record. The
+    ``call.ringing`` event still follows the commit. Without ``pop`` (a call rebuilt after a
+    restart), the ringing step's event carries a pop read from the database."""
+    if pop is not None:
+        agent_id = step["agent_id"]
+        pop = {**pop, "customer": pop_customer_for(agent_id=agent_id, customer=pop["customer"])}
+        push_send(f"agent.{agent_id}", "call.offered", pop)
+        step = {**step, "popped": True}
     with transaction.atomic():
         if agent is not None:
             agent_state_write(**agent)

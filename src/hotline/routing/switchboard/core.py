@@ -167,6 +167,7 @@ class Switchboard:
             at=now,
         )
         call.customer_id = info["customer_id"]
+        call.customer, call.identified = info["customer"], True
         call.priority = call_priority(vip_level=info["vip_level"], repeat_caller=info["repeat"])
         await self.switch.answer(call.channel)
         flow = self.flows.get(event.called) or self.flows.get("")
@@ -270,9 +271,13 @@ class Switchboard:
             )
             call.ringing[agent_id] = phone
             self.by_channel[phone] = call.id
+            # The pop is built here, from memory, and pushed before the write (the phone
+            # already rings): no database write stands between the choice and the pop.
+            pop = call.pop(offered_at=now) if call.identified else None
             await self.db.run(
                 self.stores.offer_write,
                 agent=agent_write,
+                pop=pop,
                 step={
                     "call_id": call.id,
                     "at": self.clock.now(),
