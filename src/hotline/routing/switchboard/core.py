@@ -15,11 +15,11 @@ import logging
 import uuid
 from typing import Any
 
-from hotline.routing.domain.agents import Agent, AgentEvent, AgentState, InvalidTransition
+from hotline.routing.domain.agents import Agent, AgentEvent, AgentState
 from hotline.routing.domain.calls import CallEvent, CallState, next_call_state
 from hotline.routing.domain.ivr import Action, IvrWalk
 from hotline.routing.domain.routing import Match, Router, call_priority
-from hotline.routing.ivr_context import context_from
+from hotline.routing.ivr_context import EMPTY_FACTS, context_from, needs_prefetch
 from hotline.routing.switchboard import callbacks, parties
 from hotline.routing.switchboard.live import LiveCall
 from hotline.telephony.port import (
@@ -48,6 +48,8 @@ class Switchboard:
         self.queue_labels: dict[str, str] = {}
         self.recovered: dict[str, Any] = {}
         self.orphan_suspects: set[str] = set()
+        self.zombie_suspects: set[str] = set()  # calls whose channel was gone once
+        self.pending: set[asyncio.Task] = set()  # background work (IVR starts)
         self._lock = asyncio.Lock()  # events, commands and ticks never interleave
 
     # --- start-up --------------------------------------------------------------------------
@@ -180,9 +182,34 @@ class Switchboard:
             await self._enqueue(call, default)
             return
         self._move(call, CallEvent.ENTER_IVR)
+        if not needs_prefetch(flow):
+            call.ivr = IvrWalk(flow, context_from(EMPTY_FACTS))
+            await self._perform(call, call.ivr.start())
+            return
+        # What the walk may ask of the outside world (the balance from billing, up to its
+        # time budget) is fetched without the lock: other calls' events go on meanwhile.
+        self._spawn(self._start_ivr(call, flow))
+
+    async def _start_ivr(self, call: LiveCall, flow: dict[str, Any]) -> None:
         facts = await self.db.run(self.stores.ivr_prefetch, flow=flow, customer_id=call.customer_id)
-        call.ivr = IvrWalk(flow, context_from(facts))
-        await self._perform(call, call.ivr.start())
+        async with self._lock:
+            if self.calls.get(call.id) is not call or call.state != CallState.IVR:
+                return  # the caller hung up meanwhile
+            try:
+                call.ivr = IvrWalk(flow, context_from(facts))
+                await self._perform(call, call.ivr.start())
+            except Exception:
+                logger.exception("switchboard: the IVR of %s failed", call.id)
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
+
+    async def settle(self) -> None:
+        """Wait for the work started in the background (IVR starts; tests, a clean stop)."""
+        while self.pending:
+            await asyncio.gather(*list(self.pending), return_exceptions=True)
 
     async def _perform(self, call: LiveCall, actions: list[Action]) -> None:
         if call.ivr is not None and call.ivr.path:
@@ -568,32 +595,6 @@ class Switchboard:
     def queue_figures(self) -> dict[str, dict[str, Any]]:
         now = self.clock.now()
         return {code: self.router.queue_figures(code, now) for code in self.router.queues}
-
-    def snapshot(self, agent_id: int | None = None) -> dict[str, Any]:
-        agents = self.router.agents.values()
-        consulting = {c.agent_id for c in self.calls.values() if c.consult is not None}
-        if agent_id is not None:
-            agents = [a for a in (self.router.agents.get(agent_id),) if a is not None]
-        return {
-            "agents": {
-                str(a.id): {
-                    "state": a.state,
-                    "reason": a.reason,
-                    "since": a.since,
-                    "call_id": a.call_id,
-                    "calls_today": a.calls_today,
-                    "wrap_up_deadline": a.wrap_up_deadline,
-                    "pending": a.pending[0] if a.pending else "",
-                    "consulting": a.id in consulting,
-                }
-                for a in agents
-            },
-            "queues": self.queue_figures(),
-            "calls": len(self.calls),
-        }
-
-    def wrong_state(self, error: InvalidTransition) -> dict[str, Any]:
-        return {"ok": False, "error": "invalid_state", "state": error.state, "event": error.event}
 
     async def command(self, command: dict[str, Any]) -> dict[str, Any]:
         from hotline.routing.switchboard.commands import execute
