@@ -191,7 +191,7 @@ class Switchboard:
         self._spawn(self._start_ivr(call, flow))
 
     async def _start_ivr(self, call: LiveCall, flow: dict[str, Any]) -> None:
-        facts = await self.db.run(self.stores.ivr_prefetch, flow=flow, customer_id=call.customer_id)
+        facts = await self.db.ask(self.stores.ivr_prefetch, flow=flow, customer_id=call.customer_id)
         async with self._lock:
             if self.calls.get(call.id) is not call or call.state != CallState.IVR:
                 return  # the caller hung up meanwhile
