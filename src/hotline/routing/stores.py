@@ -7,6 +7,8 @@ These are sync functions; the switchboard calls them through its one bounded bou
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -35,6 +37,7 @@ from hotline.routing.models import (
 from hotline.telephony.clock import as_datetime
 from hotline.telephony.models import CallRecord, CallStep
 
+logger = logging.getLogger(__name__)
 RESTART_REASON = "switchboard_restart"
 __all__ = ["ivr_prefetch"]  # the switchboard reaches every sync call through this module
 
@@ -245,7 +248,7 @@ def call_step(
 
     ``offered_at``: for a step that rings an agent, when the switchboard chose them (the screen
     pop carries it, so a desktop or a benchmark can tell how long the pop took). ``popped``:
-    the switchboard pushed the pop already (``offer_write``); else a ringing step's event
+    the switchboard pushed the pop already (``offer_pop``); else a ringing step's event
     carries a pop read from the database."""
     when = as_datetime(at)
     for name in ("queued_at", "answered_at", "ended_at"):
@@ -291,26 +294,50 @@ def screen_pop(record: CallRecord, *, agent_id: int | None) -> dict[str, Any]:
     return pop
 
 
-def offer_write(
-    *, agent: dict[str, Any] | None, step: dict[str, Any], pop: dict[str, Any] | None = None
-) -> None:
-    """An offer: the screen pop ``pop`` (built by the switchboard from memory) pushed to the
-    agent's desktop with the customer their scope allows, then, in one transaction, the
-    agent reserved (if that is a change to write) and the call's ringing step.
+def offer_pop(*, agent_id: int, pop: dict[str, Any]) -> None:
+    """Push the screen pop ``pop`` (built by the switchboard from memory as the phone rings)
+    to the agent's desktop, with the customer their scope allows.
 
-    The pop goes before the write, outside any transaction, like the ring of the phone it
-    goes with: the switchboard's memory is the live state, the rows its record. The
-    ``call.ringing`` event still follows the commit. Without ``pop`` (a call rebuilt after a
-    restart), the ringing step's event carries a pop read from the database."""
-    if pop is not None:
-        agent_id = step["agent_id"]
-        pop = {**pop, "customer": pop_customer_for(agent_id=agent_id, customer=pop["customer"])}
-        push_send(f"agent.{agent_id}", "call.offered", pop)
-        step = {**step, "popped": True}
+    The pop goes before the offer is written, outside any transaction, like the ring of the
+    phone it goes with: the switchboard's memory is the live state, the rows its record
+    (``offer_write`` follows; its ``call.ringing`` event is published after its commit)."""
+    pop = {**pop, "customer": pop_customer_for(agent_id=agent_id, customer=pop["customer"])}
+    push_send(f"agent.{agent_id}", "call.offered", pop)
+
+
+def offer_write(*, agent: dict[str, Any] | None, step: dict[str, Any]) -> None:
+    """An offer in one transaction: the agent reserved (if that is a change to write) and
+    the call's ringing step, whose event carries a pop read from the database when the
+    switchboard pushed none (``popped`` false: a call rebuilt after a restart)."""
     with transaction.atomic():
         if agent is not None:
             agent_state_write(**agent)
         call_step(**step)
+
+
+Write = tuple[Callable[..., Any], dict[str, Any]]
+
+
+def write_together(*, first: list[Write], writes: list[Write]) -> None:
+    """The writes of one switchboard event or command (``switchboard/writes.py``): ``first``
+    at once (pushes), then ``writes`` in order in one transaction, each in a savepoint of its
+    own so that one that fails is logged and the others are kept."""
+    for fn, kwargs in first:
+        _logged(fn, kwargs)
+    with transaction.atomic():
+        for fn, kwargs in writes:
+            _logged(fn, kwargs, savepoint=True)
+
+
+def _logged(fn: Callable[..., Any], kwargs: dict[str, Any], *, savepoint: bool = False) -> None:
+    try:
+        if savepoint:
+            with transaction.atomic():
+                fn(**kwargs)
+        else:
+            fn(**kwargs)
+    except Exception:
+        logger.exception("switchboard write %s failed", getattr(fn, "__name__", fn))
 
 
 def agent_state_write(

@@ -12,7 +12,7 @@ from typing import Any
 
 from hotline.routing.domain.agents import AgentEvent, AgentState, InvalidTransition
 from hotline.routing.domain.calls import CallEvent, CallState
-from hotline.routing.switchboard import parties
+from hotline.routing.switchboard import parties, writes
 
 STATE_EVENTS = {
     "login": AgentEvent.LOGIN,
@@ -95,7 +95,7 @@ async def execute(sb: Any, command: dict[str, Any]) -> dict[str, Any]:
             await sb.reload()
         if agent_id not in sb.router.agents:
             return _error("not_an_agent")
-    async with sb._lock:
+    async with sb._lock, writes.together(sb):
         try:
             return await _agent_command(sb, op, agent_id, command)
         except InvalidTransition as error:

@@ -11,16 +11,15 @@ clock instead of sleeping. Desktop commands arrive through ``command()``
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import uuid
 from typing import Any
 
 from hotline.routing.domain.agents import Agent, AgentEvent, AgentState
 from hotline.routing.domain.calls import CallEvent, CallState, next_call_state
-from hotline.routing.domain.ivr import Action, IvrWalk
 from hotline.routing.domain.routing import Match, Router, call_priority
-from hotline.routing.ivr_context import EMPTY_FACTS, context_from, needs_prefetch
-from hotline.routing.switchboard import callbacks, parties
+from hotline.routing.switchboard import callbacks, ivr, parties, writes
 from hotline.routing.switchboard.live import LiveCall
 from hotline.telephony.port import (
     ChannelAnswered,
@@ -32,7 +31,6 @@ from hotline.telephony.port import (
 )
 
 logger = logging.getLogger(__name__)
-IVR_KEY_TIMEOUT = 8.0
 
 
 class Switchboard:
@@ -110,7 +108,7 @@ class Switchboard:
 
     # --- events from the switch -----------------------------------------------------------
     async def handle(self, event: SwitchEvent) -> None:
-        async with self._lock:
+        async with self._lock, writes.together(self):
             try:
                 await self._dispatch(event)
             except Exception:
@@ -122,7 +120,7 @@ class Switchboard:
         elif isinstance(event, DtmfReceived):
             call = self._call_of(event.channel)
             if call is not None and call.state == CallState.IVR and call.ivr is not None:
-                await self._perform(call, call.ivr.press(event.digit))
+                await ivr.perform(self, call, call.ivr.press(event.digit))
         elif isinstance(event, ChannelAnswered):
             await self._on_answered(event.channel)
         elif isinstance(event, ChannelHungUp):
@@ -130,7 +128,8 @@ class Switchboard:
         elif isinstance(event, RecordingFinished):
             call = self._call_of(event.channel)
             call_id = call.id if call else event.name
-            await self.db.run(
+            await writes.write(
+                self,
                 self.stores.recording_attach,
                 call_id=call_id,
                 path=event.path,
@@ -142,8 +141,8 @@ class Switchboard:
         return self.calls.get(call_id) if call_id else None
 
     async def _step(self, call: LiveCall, kind: str, **fields: Any) -> None:
-        await self.db.run(
-            self.stores.call_step, call_id=call.id, at=self.clock.now(), kind=kind, **fields
+        await writes.write(
+            self, self.stores.call_step, call_id=call.id, at=self.clock.now(), kind=kind, **fields
         )
 
     def _move(self, call: LiveCall, event: CallEvent) -> None:
@@ -182,27 +181,11 @@ class Switchboard:
             await self._enqueue(call, default)
             return
         self._move(call, CallEvent.ENTER_IVR)
-        if not needs_prefetch(flow):
-            call.ivr = IvrWalk(flow, context_from(EMPTY_FACTS))
-            await self._perform(call, call.ivr.start())
-            return
-        # What the walk may ask of the outside world (the balance from billing, up to its
-        # time budget) is fetched without the lock: other calls' events go on meanwhile.
-        self._spawn(self._start_ivr(call, flow))
-
-    async def _start_ivr(self, call: LiveCall, flow: dict[str, Any]) -> None:
-        facts = await self.db.ask(self.stores.ivr_prefetch, flow=flow, customer_id=call.customer_id)
-        async with self._lock:
-            if self.calls.get(call.id) is not call or call.state != CallState.IVR:
-                return  # the caller hung up meanwhile
-            try:
-                call.ivr = IvrWalk(flow, context_from(facts))
-                await self._perform(call, call.ivr.start())
-            except Exception:
-                logger.exception("switchboard: the IVR of %s failed", call.id)
+        await ivr.enter(self, call, flow)
 
     def _spawn(self, coroutine: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
+        # A context of its own: not the writes collected by the event that started it.
+        task = asyncio.get_running_loop().create_task(coroutine, context=contextvars.Context())
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)
 
@@ -210,37 +193,6 @@ class Switchboard:
         """Wait for the work started in the background (IVR starts; tests, a clean stop)."""
         while self.pending:
             await asyncio.gather(*list(self.pending), return_exceptions=True)
-
-    async def _perform(self, call: LiveCall, actions: list[Action]) -> None:
-        if call.ivr is not None and call.ivr.path:
-            await self._step(
-                call,
-                "ivr",
-                state=call.state,
-                ivr_path=call.ivr.path,
-                detail={"last": call.ivr.path[-1]},
-                publish=False,
-            )
-        for action in actions:
-            if action.kind == "play":
-                await self.switch.play(call.channel, action.text)
-            elif action.kind == "collect":
-                await self.switch.collect_dtmf(call.channel, IVR_KEY_TIMEOUT)
-            elif action.kind == "queue":
-                if action.queue not in self.router.queues:
-                    await self._end(call, CallEvent.SYSTEM_END, reason="no_queue", by="system")
-                    await self.switch.hangup(call.channel, reason="no_queue")
-                    return
-                call.priority += action.priority
-                await self._enqueue(call, action.queue)
-            elif action.kind == "callback":
-                call.queue = action.queue
-                await callbacks.request_callback(self, call)
-            elif action.kind == "hangup":
-                if action.text:
-                    await self.switch.play(call.channel, action.text)
-                await self._end(call, CallEvent.SYSTEM_END, reason="ivr_end", by="system")
-                await self.switch.hangup(call.channel, reason="ivr_end")
 
     # --- queueing and offering ------------------------------------------------------------
     async def _enqueue(self, call: LiveCall, queue: str, *, transferred: bool = False) -> None:
@@ -280,7 +232,8 @@ class Switchboard:
         if call.state == CallState.CALLBACK:
             call.state = CallState.QUEUED  # back from the callback list to be offered
         if call.callback:
-            await self.db.run(
+            await writes.write(
+                self,
                 self.stores.callback_write,
                 call_id=call.id,
                 state="offered",
@@ -300,11 +253,15 @@ class Switchboard:
             self.by_channel[phone] = call.id
             # The pop is built here, from memory, and pushed before the write (the phone
             # already rings): no database write stands between the choice and the pop.
-            pop = call.pop(offered_at=now) if call.identified else None
-            await self.db.run(
+            if call.identified:
+                pop = call.pop(offered_at=now)
+                await writes.write(
+                    self, self.stores.offer_pop, first=True, agent_id=agent_id, pop=pop
+                )
+            await writes.write(
+                self,
                 self.stores.offer_write,
                 agent=agent_write,
-                pop=pop,
                 step={
                     "call_id": call.id,
                     "at": self.clock.now(),
@@ -313,6 +270,7 @@ class Switchboard:
                     "state": call.state,
                     "detail": {"callback": call.callback},
                     "offered_at": now,
+                    "popped": call.identified,
                 },
             )
 
@@ -340,7 +298,7 @@ class Switchboard:
             agent_id, event, reason=reason, call_id=call_id, by_id=by_id
         )
         if write is not None:
-            await self.db.run(self.stores.agent_state_write, **write)
+            await writes.write(self, self.stores.agent_state_write, **write)
         return agent
 
     def _agent_apply(
@@ -402,7 +360,8 @@ class Switchboard:
         if channel == call.channel and call.callback:  # the called-back customer picked up
             call.bridge = await self.switch.bridge([call.agent_channel, call.channel])
             await self.switch.record(call.bridge, name=call.id)
-            await self.db.run(
+            await writes.write(
+                self,
                 self.stores.callback_write,
                 call_id=call.id,
                 state="answered",
@@ -430,7 +389,8 @@ class Switchboard:
             call.callback_attempts += 1
             call.channel = await self.switch.originate(call.caller, caller="hotline", timeout=30)
             self.by_channel[call.channel] = call.id
-            await self.db.run(
+            await writes.write(
+                self,
                 self.stores.callback_write,
                 call_id=call.id,
                 state="dialing",
@@ -529,7 +489,8 @@ class Switchboard:
             detail={"reason": reason, "by": by},
         )
         if call.callback and kind == "ended":
-            await self.db.run(
+            await writes.write(
+                self,
                 self.stores.callback_write,
                 call_id=call.id,
                 state="answered",
