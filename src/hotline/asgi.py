@@ -17,12 +17,11 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from hotline.lifespan import with_lifespan  # noqa: E402
 from hotline.push.routes import websocket_urlpatterns as push_routes  # noqa: E402
-from hotline.request_threads import RequestThreads  # noqa: E402
 
 application = with_lifespan(
     ProtocolTypeRouter(
         {
-            "http": RequestThreads(django_application),
+            "http": django_application,
             "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(push_routes))),
         }
     )

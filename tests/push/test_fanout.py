@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 
-from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer
 
 from hotline.push.fanout import ProcessFanout
 from hotline.push.send import Push, layer_message
-from hotline.request_threads import RequestThreads
 
 
 class FakeSocket:
@@ -51,26 +48,3 @@ def test_one_layer_message_reaches_every_socket_of_the_topic_in_the_process():
     assert [len(s.received) for s in sockets] == [1, 2, 2]  # the first left before the second
     assert sockets[1].received[0]["event"] == "queue.figures"
     assert "switchboard.queues" not in groups_left  # the last socket gone: the process leaves
-
-
-def test_requests_reuse_their_threads_one_request_at_a_time_per_thread():
-    seen: list[int] = []
-
-    async def app(scope, receive, send):
-        seen.append(await sync_to_async(threading.get_ident)())
-        seen.append(await sync_to_async(threading.get_ident)())  # same thread in a request
-
-    async def scenario():
-        threads = RequestThreads(app)
-        await threads({"type": "http"}, None, None)
-        await threads({"type": "http"}, None, None)
-        await asyncio.gather(
-            threads({"type": "http"}, None, None), threads({"type": "http"}, None, None)
-        )
-        return threads
-
-    threads = asyncio.run(scenario())
-    assert seen[0] == seen[1] == seen[2] == seen[3]  # one after another: the same thread
-    assert len(set(seen)) == 2  # two at once: two threads, both kept
-    assert len(threads.idle) == 2
-    assert threading.get_ident() not in seen
