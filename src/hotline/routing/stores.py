@@ -177,7 +177,7 @@ def call_open(
     repeat = CallRecord.objects.filter(
         caller=number, offered_at__gte=when - timedelta(hours=24)
     ).exists()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         record = CallRecord.objects.create(
             call_id=call_id,
             channel=channel,
@@ -254,7 +254,7 @@ def call_step(
     for name in ("queued_at", "answered_at", "ended_at"):
         if fields.get(name) is not None and not hasattr(fields[name], "tzinfo"):
             fields[name] = as_datetime(fields[name])
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         record = CallRecord.objects.get(call_id=call_id)
         for name, value in fields.items():
             setattr(record, name, value)
@@ -309,7 +309,7 @@ def offer_write(*, agent: dict[str, Any] | None, step: dict[str, Any]) -> None:
     """An offer in one transaction: the agent reserved (if that is a change to write) and
     the call's ringing step, whose event carries a pop read from the database when the
     switchboard pushed none (``popped`` false: a call rebuilt after a restart)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if agent is not None:
             agent_state_write(**agent)
         call_step(**step)
@@ -321,7 +321,9 @@ Write = tuple[Callable[..., Any], dict[str, Any]]
 def write_together(*, first: list[Write], writes: list[Write]) -> None:
     """The writes of one switchboard event or command (``switchboard/writes.py``): ``first``
     at once (pushes), then ``writes`` in order in one transaction, each in a savepoint of its
-    own so that one that fails is logged and the others are kept."""
+    own so that one that fails is logged and the others are kept. (The writes' own blocks
+    take no savepoint of their own, ``atomic(savepoint=False)``: on PostgreSQL each is two
+    more round trips.)"""
     for fn, kwargs in first:
         _logged(fn, kwargs)
     with transaction.atomic():
@@ -353,7 +355,7 @@ def agent_state_write(
     wrap_up_deadline: float | None = None,
 ) -> None:
     when = as_datetime(at)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         AgentStatus.objects.update_or_create(
             agent_id=agent_id,
             defaults={
@@ -392,7 +394,7 @@ def agent_state_write(
 def callback_write(*, call_id: str, **fields: Any) -> None:
     if "entered_at" in fields and not hasattr(fields["entered_at"], "tzinfo"):
         fields["entered_at"] = as_datetime(fields["entered_at"])
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         CallbackRequest.objects.update_or_create(call_id=call_id, defaults=fields)
         events.publish("callback.changed", {"call_id": call_id, "state": fields.get("state", "")})
 
