@@ -177,8 +177,9 @@ def traffic_switch(enabled: bool) -> None:
     connection.close()
 
 
-def offers_since(since: float, agent_ids: list[int]) -> dict[str, Any]:
-    """The ringing steps for the bench agents, and the calls, since ``since`` (epoch s)."""
+def offers_since(since: float, agent_ids: list[int], window: tuple[float, float]) -> dict[str, Any]:
+    """The ringing steps for the bench agents, and the calls, since ``since`` (epoch s); and
+    the calls that came in and the offers made within the timed ``window`` (epoch s)."""
     from django.db import connection
 
     from hotline.telephony.clock import as_datetime
@@ -194,7 +195,12 @@ def offers_since(since: float, agent_ids: list[int]) -> dict[str, Any]:
             rings[(call_id, agent_id)] += 1
             ringing_at[(call_id, agent_id)] = step_at.timestamp()
     calls = CallRecord.objects.filter(offered_at__gte=at)
+    start, end = as_datetime(window[0]), as_datetime(window[1])
+    in_window = calls.filter(offered_at__gte=start, offered_at__lt=end).count()
+    rung = sum(1 for at_ in ringing_at.values() if window[0] <= at_ < window[1])
     result = {
+        "arrivals_per_s": round(in_window / max(window[1] - window[0], 1e-9), 2),
+        "offers_per_s": round(rung / max(window[1] - window[0], 1e-9), 2),
         "rings": rings,
         "ringing_at": ringing_at,
         "calls": calls.count(),
@@ -260,6 +266,7 @@ class Results:
     errors: list[str] = field(default_factory=list)
     http: dict[str, list[float]] = field(default_factory=dict)  # kind -> latencies
     figures: int = 0
+    pop_retries: int = 0  # pop panels asked for again (the offer not written yet)
     lags: list[float] = field(default_factory=list)
     last_pop: float = 0.0
     first_pop: float = 0.0
@@ -373,7 +380,14 @@ class AgentClient:
         """The desktop loads the pop panel at once; the agent answers a moment later."""
         args = self.bench.args
         if args.fetch_pop:
-            response = await self.request("GET", f"/desk/pop/{call_id}/", kind="pop panel")
+            # As desk.js: the pop is pushed as the phone rings and the offer written just
+            # after, so a panel not found yet is asked again a moment later.
+            for attempt in range(5):
+                response = await self.request("GET", f"/desk/pop/{call_id}/", kind="pop panel")
+                if response is None or response.status_code != 404 or attempt == 4:
+                    break
+                self.bench.results.pop_retries += 1
+                await asyncio.sleep(0.15 * (attempt + 1))
             if response is not None and response.status_code != 200:
                 self.bench.results.errors.append(f"pop {call_id}: HTTP {response.status_code}")
         await asyncio.sleep(args.answer_after)
@@ -473,7 +487,7 @@ class Bench:
             log(f"first pop; {args.warmup} s of warm-up (pops counted, not timed)")
             await asyncio.sleep(args.warmup)
             results.measuring = True
-            window_start = time.monotonic()
+            window_start, window_from = time.monotonic(), time.time()
             while time.monotonic() - window_start < args.duration:
                 servers.check()
                 await asyncio.sleep(min(5.0, args.duration))
@@ -482,6 +496,7 @@ class Bench:
                     f"{percentile(results.latencies, 0.99)} ms, answered {results.answered}, "
                     f"wrapped up {results.wrapped}, errors {len(results.errors)}"
                 )
+            window_to = time.time()
             await asyncio.to_thread(traffic_switch, False)
             log("simulated callers off; waiting for the last calls to finish")
             quiet = SETTINGS_EVERY + 12  # the setting's re-read, the IVR's think + key time-out
@@ -496,7 +511,9 @@ class Bench:
                 log("calls still in progress at the drain deadline")
             results.measuring = False
             self.running = False
-            counted = await asyncio.to_thread(offers_since, since, [c.id for c in clients])
+            counted = await asyncio.to_thread(
+                offers_since, since, [c.id for c in clients], (window_from, window_to)
+            )
         finally:
             self.stopping = True
             monitor.cancel()
@@ -529,6 +546,10 @@ class Bench:
             "abandoned": counted["abandoned"],
             "still_open": counted["open"],
             "offer_rate_per_s": round(offered / span, 2),
+            # In the timed window only (the span above includes the ramp-up and the drain):
+            # the callers the traffic placed, and the offers, a second.
+            "window_arrivals_per_s": counted["arrivals_per_s"],
+            "window_offers_per_s": counted["offers_per_s"],
             "pop_span_s": round(span, 1),
             "answered": results.answered,
             "wrapped_up": results.wrapped,
@@ -540,6 +561,7 @@ class Bench:
             "first_error": results.errors[0] if results.errors else "",
             "http_p99_ms": {k: percentile(v, 0.99) for k, v in sorted(results.http.items())},
             "queue_figures_pushes": results.figures,
+            "pop_panel_retries": results.pop_retries,
             "client_lag_p99_ms": percentile(results.lags, 0.99),
         }
 

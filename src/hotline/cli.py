@@ -145,7 +145,7 @@ def cmd_switchboard(args: argparse.Namespace) -> int:
 async def _run_switchboard(lock) -> int:  # type: ignore[no-untyped-def]
     import asyncio
 
-    from hotline.push.send import set_host_loop, shared_layer
+    from hotline.push.send import set_host_loop, set_layer_loop, shared_layer
     from hotline.routing import runtime
     from hotline.routing.bootstrap import build_switchboard
     from hotline.routing.commands import serve_commands
@@ -162,6 +162,8 @@ async def _run_switchboard(lock) -> int:  # type: ignore[no-untyped-def]
             file=sys.stderr,
             flush=True,
         )
+    if shared_layer():
+        set_layer_loop(loop)  # pushes from the switchboard's threads reuse its connections
     service = await asyncio.get_running_loop().run_in_executor(None, build_switchboard)
     await service.start()
     runtime.set_current(service)
@@ -180,6 +182,7 @@ async def _run_switchboard(lock) -> int:  # type: ignore[no-untyped-def]
             listener.cancel()
         runtime.set_current(None)
         await service.stop()
+        set_layer_loop(None)
     return code
 
 

@@ -66,9 +66,15 @@ class Harness:
         )
 
     async def drain(self) -> None:
+        """Handle every switch event, the work they start in the background and the writes
+        they queue, until nothing is left."""
         queue = self.switch.events()
-        while not queue.empty():
-            await self.sb.handle(queue.get_nowait())
+        while True:
+            while not queue.empty():
+                await self.sb.handle(queue.get_nowait())
+            await self.sb.settle()
+            if queue.empty():
+                return
 
     async def start(self) -> None:
         await self.sb.load()

@@ -20,6 +20,7 @@ def steps(record: CallRecord) -> list[str]:
 def test_a_known_caller_goes_through_the_ivr_pops_on_the_agent_before_answer_and_wraps_up():
     city = factories.region("city")
     first, _second = configure(agents=2)
+    first.regions.set([city])  # the caller's region is in the agent's scope
     customer = known_caller(city)
 
     async def scenario():
@@ -202,8 +203,10 @@ def test_watchdog_ends_a_zombie_call_and_frees_an_agent_stuck_reserved():
         assert h.state(other) == "reserved"
         lost_call = h.sb.router.agents[other.pk].call_id
         h.sb.calls.pop(lost_call)  # the switchboard lost the call behind the reservation
-        fixed = await h.reconcile()
-        assert fixed["zombie_calls"] == 1 and fixed["stuck_agents"] == 1
+        first = await h.reconcile()  # gone once: its hang-up may still be on its way
+        assert first["zombie_calls"] == 0 and first["stuck_agents"] == 1
+        fixed = await h.reconcile()  # gone on the next round too: lost
+        assert fixed["zombie_calls"] == 1
         assert h.state(agent) == "wrap_up"
         assert (h.state(other), h.sb.router.agents[other.pk].reason) == ("not_ready", "watchdog")
         h.close()

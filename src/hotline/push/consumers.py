@@ -7,6 +7,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from hotline.push.fanout import is_broadcast, process_fanout
 from hotline.push.topics import topic_allowed
 
 ACL_GROUP = "acl"
@@ -53,7 +54,10 @@ class PushConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         for group in [*getattr(self, "groups_joined", []), *getattr(self, "topics", [])]:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            if is_broadcast(group):
+                await process_fanout(self.channel_layer).leave(group, self)
+            else:
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         wanted = content.get("subscribe") if isinstance(content, dict) else None
@@ -67,7 +71,10 @@ class PushConsumer(AsyncJsonWebsocketConsumer):
             return
         for topic in allowed:
             if topic not in self.topics and len(self.topics) < MAX_TOPICS:
-                await self.channel_layer.group_add(topic, self.channel_name)
+                if is_broadcast(topic):  # one layer message per process, not per socket
+                    await process_fanout(self.channel_layer).join(topic, self)
+                else:
+                    await self.channel_layer.group_add(topic, self.channel_name)
                 self.topics.append(topic)
         refused = [t for t in wanted if t not in allowed]
         await self.send_json({"type": "subscribed", "topics": allowed, "refused": refused})

@@ -27,6 +27,8 @@ class Push:
 
 
 _host_loop: asyncio.AbstractEventLoop | None = None
+_layer_loop: asyncio.AbstractEventLoop | None = None
+SEND_TIMEOUT_S = 5.0
 _recorders: list[list[Push]] = []
 _lock = threading.Lock()
 
@@ -35,6 +37,14 @@ def set_host_loop(loop: asyncio.AbstractEventLoop | None) -> None:
     """Called by the web process's lifespan: this process hosts the in-memory layer."""
     global _host_loop
     _host_loop = loop
+
+
+def set_layer_loop(loop: asyncio.AbstractEventLoop | None) -> None:
+    """A process with its own long-lived loop and the shared layer (``hotline switchboard``):
+    pushes from its threads are sent on that loop, through the layer's connections there,
+    instead of on a new loop, with a new Redis connection, for each push."""
+    global _layer_loop
+    _layer_loop = loop
 
 
 def shared_layer() -> bool:
@@ -78,8 +88,7 @@ def push_send_many(pushes: list[tuple[str, str, dict[str, Any] | None]]) -> None
         recorder.extend(batch)
     try:
         if shared_layer():
-            send = async_to_sync(_send_all)
-            send(batch)
+            _send_shared(batch)
         elif _host_loop is not None:
             for push in batch:
                 _send_local(push)
@@ -91,6 +100,21 @@ def push_send_many(pushes: list[tuple[str, str, dict[str, Any] | None]]) -> None
             )
     except Exception:
         logger.exception("push of %d message(s) failed", len(batch))
+
+
+def _send_shared(batch: list[Push]) -> None:
+    loop = _layer_loop
+    if loop is None or loop.is_closed():
+        async_to_sync(_send_all)(batch)
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        loop.create_task(_send_all(batch))
+    else:  # waited for, so one thread's pushes keep their order
+        asyncio.run_coroutine_threadsafe(_send_all(batch), loop).result(SEND_TIMEOUT_S)
 
 
 async def _send_all(batch: list[Push]) -> None:

@@ -14,6 +14,7 @@ class RoutingConfig(AppConfig):
         from hotline import events
         from hotline.accounts.menu import MenuEntry, register_menu
         from hotline.accounts.roles import register_role_permissions
+        from hotline.push.fanout import register_broadcast
         from hotline.push.topics import register_topic
         from hotline.routing import subscribers
 
@@ -21,6 +22,8 @@ class RoutingConfig(AppConfig):
         events.subscribe("agent.state_changed", subscribers.push_agent_state)
         register_topic("agent", subscribers.agent_topic_allowed)
         register_topic("switchboard", subscribers.live_topic_allowed)
+        register_broadcast(subscribers.QUEUES_TOPIC)  # every desk: fanned out per process
+        register_broadcast(subscribers.LIVE_TOPIC)
 
         desk, supervise = subscribers.USE_DESKTOP, subscribers.SUPERVISE
         traffic, ivr = "routing.manage_traffic", "routing.publish_ivrflow"

@@ -10,6 +10,16 @@ from django.utils import timezone
 from hotline.routing import hooks
 from hotline.routing.domain.ivr import Context, iter_nodes
 
+EMPTY_FACTS: dict[str, Any] = {"open": {}, "balance": None, "area_fault": None}
+OUTSIDE = frozenset({"hours", "balance", "area_fault"})  # nodes that ask the outside world
+
+
+def needs_prefetch(flow: dict[str, Any]) -> bool:
+    """Whether the walk of ``flow`` may ask anything ``ivr_prefetch`` fetches."""
+    return any(
+        isinstance(node, dict) and node.get("type") in OUTSIDE for _where, node in iter_nodes(flow)
+    )
+
 
 def ivr_prefetch(*, flow: dict[str, Any], customer_id: int | None) -> dict[str, Any]:
     kinds: dict[str, set[str]] = {}

@@ -7,6 +7,8 @@ These are sync functions; the switchboard calls them through its one bounded bou
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -14,9 +16,13 @@ from typing import Any
 from django.db import transaction
 
 from hotline import events
+from hotline.accounts.models import User
+from hotline.accounts.scope import regions_in_scope
 from hotline.audit.masking import mask_phone
 from hotline.customers.models import Customer, CustomerPhone
 from hotline.customers.phones import normalize_phone
+from hotline.customers.selectors import VIEW_PERMISSION
+from hotline.push.send import push_send
 from hotline.routing.domain.agents import BUSY, AgentState
 from hotline.routing.domain.routing import QueueConfig, Strategy
 from hotline.routing.ivr_context import ivr_prefetch
@@ -31,6 +37,7 @@ from hotline.routing.models import (
 from hotline.telephony.clock import as_datetime
 from hotline.telephony.models import CallRecord, CallStep
 
+logger = logging.getLogger(__name__)
 RESTART_REASON = "switchboard_restart"
 __all__ = ["ivr_prefetch"]  # the switchboard reaches every sync call through this module
 
@@ -170,7 +177,7 @@ def call_open(
     repeat = CallRecord.objects.filter(
         caller=number, offered_at__gte=when - timedelta(hours=24)
     ).exists()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         record = CallRecord.objects.create(
             call_id=call_id,
             channel=channel,
@@ -187,7 +194,36 @@ def call_open(
         "vip_level": customer.vip_level if customer else 0,
         "region_id": customer.region_id if customer else None,
         "repeat": repeat,
+        "customer": _pop_customer(customer),
     }
+
+
+def _pop_customer(customer: Customer | None) -> dict[str, Any] | None:
+    if customer is None:
+        return None
+    return {
+        "id": customer.pk,
+        "name": customer.name,
+        "vip_level": customer.vip_level,
+        "region_id": customer.region_id,
+    }
+
+
+def pop_customer_for(
+    *, agent_id: int | None, customer: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The caller's customer as the agent ``agent_id`` may see it in their pop: ``None``
+    (an unknown caller on the desk) when they may not see customers or the customer's region
+    is outside their scope, the same rule as ``customers.selectors.get_customer_for``."""
+    if customer is None or agent_id is None:
+        return None
+    user = User.objects.select_related("role").filter(pk=agent_id, is_active=True).first()
+    if user is None or not user.has_perm(VIEW_PERMISSION):
+        return None
+    scope = regions_in_scope(user)
+    if scope is not None and customer.get("region_id") not in scope:
+        return None
+    return customer
 
 
 # Steps that ring an agent: their desktop pops the caller (a colleague's consult or
@@ -205,17 +241,20 @@ def call_step(
     publish: bool = True,
     assign_agent: int | None = None,
     offered_at: float | None = None,
+    popped: bool = False,
     **fields: Any,
 ) -> None:
     """Write one step of a call and the record's fields that changed with it.
 
     ``offered_at``: for a step that rings an agent, when the switchboard chose them (the screen
-    pop carries it, so a desktop or a benchmark can tell how long the pop took)."""
+    pop carries it, so a desktop or a benchmark can tell how long the pop took). ``popped``:
+    the switchboard pushed the pop already (``offer_pop``); else a ringing step's event
+    carries a pop read from the database."""
     when = as_datetime(at)
     for name in ("queued_at", "answered_at", "ended_at"):
         if fields.get(name) is not None and not hasattr(fields[name], "tzinfo"):
             fields[name] = as_datetime(fields[name])
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         record = CallRecord.objects.get(call_id=call_id)
         for name, value in fields.items():
             setattr(record, name, value)
@@ -230,7 +269,7 @@ def call_step(
         )
         if publish:
             data = _call_data(record, kind=kind, at=at)
-            if kind in OFFERS:
+            if kind in OFFERS and not popped:
                 data["pop"] = screen_pop(record, agent_id=agent_id)
                 data["pop"]["consult"] = kind != "ringing"  # called in by another agent
                 data["pop"]["offered_at"] = at if offered_at is None else offered_at
@@ -239,8 +278,10 @@ def call_step(
 
 
 def screen_pop(record: CallRecord, *, agent_id: int | None) -> dict[str, Any]:
-    """What the agent's desktop shows the moment the phone rings (before answering)."""
-    customer = record.customer
+    """What the agent's desktop shows the moment the phone rings (before answering), read
+    from the database: a call the switchboard did not identify itself (rebuilt after a
+    restart), a colleague's consultation or conference."""
+    customer = pop_customer_for(agent_id=agent_id, customer=_pop_customer(record.customer))
     pop: dict[str, Any] = {
         "call_id": record.call_id,
         "number": mask_phone(record.caller),
@@ -248,25 +289,57 @@ def screen_pop(record: CallRecord, *, agent_id: int | None) -> dict[str, Any]:
         "ivr_path": record.ivr_path,
         "priority": record.priority,
         "direction": record.direction,
-        "customer": None,
+        "customer": customer,
     }
-    if customer is not None:
-        pop["customer"] = {
-            "id": customer.pk,
-            "name": customer.name,
-            "vip_level": customer.vip_level,
-            "region_id": customer.region_id,
-        }
     return pop
+
+
+def offer_pop(*, agent_id: int, pop: dict[str, Any]) -> None:
+    """Push the screen pop ``pop`` (built by the switchboard from memory as the phone rings)
+    to the agent's desktop, with the customer their scope allows.
+
+    The pop goes before the offer is written, outside any transaction, like the ring of the
+    phone it goes with: the switchboard's memory is the live state, the rows its record
+    (``offer_write`` follows; its ``call.ringing`` event is published after its commit)."""
+    pop = {**pop, "customer": pop_customer_for(agent_id=agent_id, customer=pop["customer"])}
+    push_send(f"agent.{agent_id}", "call.offered", pop)
 
 
 def offer_write(*, agent: dict[str, Any] | None, step: dict[str, Any]) -> None:
     """An offer in one transaction: the agent reserved (if that is a change to write) and
-    the call's ringing step, whose event carries the screen pop."""
-    with transaction.atomic():
+    the call's ringing step, whose event carries a pop read from the database when the
+    switchboard pushed none (``popped`` false: a call rebuilt after a restart)."""
+    with transaction.atomic(savepoint=False):
         if agent is not None:
             agent_state_write(**agent)
         call_step(**step)
+
+
+Write = tuple[Callable[..., Any], dict[str, Any]]
+
+
+def write_together(*, first: list[Write], writes: list[Write]) -> None:
+    """The writes of one switchboard event or command (``switchboard/writes.py``): ``first``
+    at once (pushes), then ``writes`` in order in one transaction, each in a savepoint of its
+    own so that one that fails is logged and the others are kept. (The writes' own blocks
+    take no savepoint of their own, ``atomic(savepoint=False)``: on PostgreSQL each is two
+    more round trips.)"""
+    for fn, kwargs in first:
+        _logged(fn, kwargs)
+    with transaction.atomic():
+        for fn, kwargs in writes:
+            _logged(fn, kwargs, savepoint=True)
+
+
+def _logged(fn: Callable[..., Any], kwargs: dict[str, Any], *, savepoint: bool = False) -> None:
+    try:
+        if savepoint:
+            with transaction.atomic():
+                fn(**kwargs)
+        else:
+            fn(**kwargs)
+    except Exception:
+        logger.exception("switchboard write %s failed", getattr(fn, "__name__", fn))
 
 
 def agent_state_write(
@@ -282,7 +355,7 @@ def agent_state_write(
     wrap_up_deadline: float | None = None,
 ) -> None:
     when = as_datetime(at)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         AgentStatus.objects.update_or_create(
             agent_id=agent_id,
             defaults={
@@ -321,7 +394,7 @@ def agent_state_write(
 def callback_write(*, call_id: str, **fields: Any) -> None:
     if "entered_at" in fields and not hasattr(fields["entered_at"], "tzinfo"):
         fields["entered_at"] = as_datetime(fields["entered_at"])
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         CallbackRequest.objects.update_or_create(call_id=call_id, defaults=fields)
         events.publish("callback.changed", {"call_id": call_id, "state": fields.get("state", "")})
 

@@ -17,8 +17,9 @@ def push_call_event(event: Event) -> None:
     data = event.data
     agent_id = data.get("agent_id")
     kind = event.name.split(".", 1)[1]
-    if kind in ("ringing", "consult_ringing", "conference_ringing") and agent_id:
-        push_send(f"agent.{agent_id}", "call.offered", data["pop"])
+    if kind in ("ringing", "consult_ringing", "conference_ringing"):
+        if agent_id and "pop" in data:  # else the switchboard pushed it at ring time
+            push_send(f"agent.{agent_id}", "call.offered", data["pop"])
     elif agent_id:
         push_send(
             f"agent.{agent_id}",

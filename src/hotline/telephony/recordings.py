@@ -6,6 +6,7 @@ page plays a real file of the right duration.
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
 import wave
@@ -15,6 +16,7 @@ RATE = 8000
 MAX_SECONDS = 120.0
 
 
+@functools.cache  # a few dozen tones; computing one in Python stalled the switch's loop
 def _turn(freq: int) -> bytes:
     """1.5 s of one "speaker": a pause of 0.2 s, then a quiet tone."""
     pause = RATE // 5

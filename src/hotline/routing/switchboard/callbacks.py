@@ -8,6 +8,7 @@ from typing import Any
 
 from hotline.routing.domain.agents import AgentEvent
 from hotline.routing.domain.calls import CallEvent, CallState
+from hotline.routing.switchboard import writes
 from hotline.routing.switchboard.live import LiveCall
 
 CALLBACK_ATTEMPTS = 3
@@ -33,7 +34,8 @@ async def request_callback(sb: Any, call: LiveCall) -> None:
     sb._move(call, CallEvent.CALLBACK_REQUESTED)
     channel, call.channel, call.callback = call.channel, "", True
     sb.by_channel.pop(channel, None)
-    await sb.db.run(
+    await writes.write(
+        sb,
         sb.stores.callback_write,
         call_id=call.id,
         number=call.caller,
@@ -70,7 +72,8 @@ async def callback_failed(sb: Any, call: LiveCall) -> None:
     if agent_id is not None:
         await sb._agent(agent_id, AgentEvent.CALL_ENDED)
     if call.callback_attempts >= CALLBACK_ATTEMPTS:
-        await sb.db.run(
+        await writes.write(
+            sb,
             sb.stores.callback_write,
             call_id=call.id,
             state="failed",
@@ -79,7 +82,8 @@ async def callback_failed(sb: Any, call: LiveCall) -> None:
         await sb._step(call, "callback_failed")
         sb.calls.pop(call.id, None)
         return
-    await sb.db.run(
+    await writes.write(
+        sb,
         sb.stores.callback_write,
         call_id=call.id,
         state="retry",

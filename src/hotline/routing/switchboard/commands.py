@@ -12,7 +12,7 @@ from typing import Any
 
 from hotline.routing.domain.agents import AgentEvent, AgentState, InvalidTransition
 from hotline.routing.domain.calls import CallEvent, CallState
-from hotline.routing.switchboard import parties
+from hotline.routing.switchboard import parties, writes
 
 STATE_EVENTS = {
     "login": AgentEvent.LOGIN,
@@ -31,6 +31,35 @@ PARTY_OPS = {
 }
 
 
+def snapshot(sb: Any, agent_id: int | None = None) -> dict[str, Any]:
+    """The agents' states (or one agent's), the queue figures and the number of calls."""
+    agents = sb.router.agents.values()
+    consulting = {c.agent_id for c in sb.calls.values() if c.consult is not None}
+    if agent_id is not None:
+        agents = [a for a in (sb.router.agents.get(agent_id),) if a is not None]
+    return {
+        "agents": {
+            str(a.id): {
+                "state": a.state,
+                "reason": a.reason,
+                "since": a.since,
+                "call_id": a.call_id,
+                "calls_today": a.calls_today,
+                "wrap_up_deadline": a.wrap_up_deadline,
+                "pending": a.pending[0] if a.pending else "",
+                "consulting": a.id in consulting,
+            }
+            for a in agents
+        },
+        "queues": sb.queue_figures(),
+        "calls": len(sb.calls),
+    }
+
+
+def wrong_state(error: InvalidTransition) -> dict[str, Any]:
+    return {"ok": False, "error": "invalid_state", "state": error.state, "event": error.event}
+
+
 def _error(code: str, **extra: Any) -> dict[str, Any]:
     return {"ok": False, "error": code, **extra}
 
@@ -41,7 +70,7 @@ async def execute(sb: Any, command: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "queues": sb.queue_figures()}
     if op == "snapshot":
         view = command.get("agent_view")
-        return {"ok": True, **sb.snapshot(int(view) if view else None)}
+        return {"ok": True, **snapshot(sb, int(view) if view else None)}
     if op == "reload":
         async with sb._lock:
             await sb.reload()
@@ -66,11 +95,11 @@ async def execute(sb: Any, command: dict[str, Any]) -> dict[str, Any]:
             await sb.reload()
         if agent_id not in sb.router.agents:
             return _error("not_an_agent")
-    async with sb._lock:
+    async with sb._lock, writes.together(sb):
         try:
             return await _agent_command(sb, op, agent_id, command)
         except InvalidTransition as error:
-            return sb.wrong_state(error)
+            return wrong_state(error)
 
 
 async def _agent_command(sb: Any, op: Any, agent_id: int, command: dict[str, Any]) -> dict:

@@ -11,16 +11,15 @@ clock instead of sleeping. Desktop commands arrive through ``command()``
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import uuid
 from typing import Any
 
-from hotline.routing.domain.agents import Agent, AgentEvent, AgentState, InvalidTransition
+from hotline.routing.domain.agents import Agent, AgentEvent, AgentState
 from hotline.routing.domain.calls import CallEvent, CallState, next_call_state
-from hotline.routing.domain.ivr import Action, IvrWalk
 from hotline.routing.domain.routing import Match, Router, call_priority
-from hotline.routing.ivr_context import context_from
-from hotline.routing.switchboard import callbacks, parties
+from hotline.routing.switchboard import callbacks, ivr, parties, writes
 from hotline.routing.switchboard.live import LiveCall
 from hotline.telephony.port import (
     ChannelAnswered,
@@ -32,7 +31,6 @@ from hotline.telephony.port import (
 )
 
 logger = logging.getLogger(__name__)
-IVR_KEY_TIMEOUT = 8.0
 
 
 class Switchboard:
@@ -48,6 +46,8 @@ class Switchboard:
         self.queue_labels: dict[str, str] = {}
         self.recovered: dict[str, Any] = {}
         self.orphan_suspects: set[str] = set()
+        self.zombie_suspects: set[str] = set()  # calls whose channel was gone once
+        self.pending: set[asyncio.Task] = set()  # background work (IVR starts)
         self._lock = asyncio.Lock()  # events, commands and ticks never interleave
 
     # --- start-up --------------------------------------------------------------------------
@@ -108,7 +108,7 @@ class Switchboard:
 
     # --- events from the switch -----------------------------------------------------------
     async def handle(self, event: SwitchEvent) -> None:
-        async with self._lock:
+        async with self._lock, writes.together(self):
             try:
                 await self._dispatch(event)
             except Exception:
@@ -120,7 +120,7 @@ class Switchboard:
         elif isinstance(event, DtmfReceived):
             call = self._call_of(event.channel)
             if call is not None and call.state == CallState.IVR and call.ivr is not None:
-                await self._perform(call, call.ivr.press(event.digit))
+                await ivr.perform(self, call, call.ivr.press(event.digit))
         elif isinstance(event, ChannelAnswered):
             await self._on_answered(event.channel)
         elif isinstance(event, ChannelHungUp):
@@ -128,7 +128,8 @@ class Switchboard:
         elif isinstance(event, RecordingFinished):
             call = self._call_of(event.channel)
             call_id = call.id if call else event.name
-            await self.db.run(
+            await writes.write(
+                self,
                 self.stores.recording_attach,
                 call_id=call_id,
                 path=event.path,
@@ -140,8 +141,8 @@ class Switchboard:
         return self.calls.get(call_id) if call_id else None
 
     async def _step(self, call: LiveCall, kind: str, **fields: Any) -> None:
-        await self.db.run(
-            self.stores.call_step, call_id=call.id, at=self.clock.now(), kind=kind, **fields
+        await writes.write(
+            self, self.stores.call_step, call_id=call.id, at=self.clock.now(), kind=kind, **fields
         )
 
     def _move(self, call: LiveCall, event: CallEvent) -> None:
@@ -167,6 +168,7 @@ class Switchboard:
             at=now,
         )
         call.customer_id = info["customer_id"]
+        call.customer, call.identified = info["customer"], True
         call.priority = call_priority(vip_level=info["vip_level"], repeat_caller=info["repeat"])
         await self.switch.answer(call.channel)
         flow = self.flows.get(event.called) or self.flows.get("")
@@ -179,40 +181,18 @@ class Switchboard:
             await self._enqueue(call, default)
             return
         self._move(call, CallEvent.ENTER_IVR)
-        facts = await self.db.run(self.stores.ivr_prefetch, flow=flow, customer_id=call.customer_id)
-        call.ivr = IvrWalk(flow, context_from(facts))
-        await self._perform(call, call.ivr.start())
+        await ivr.enter(self, call, flow)
 
-    async def _perform(self, call: LiveCall, actions: list[Action]) -> None:
-        if call.ivr is not None and call.ivr.path:
-            await self._step(
-                call,
-                "ivr",
-                state=call.state,
-                ivr_path=call.ivr.path,
-                detail={"last": call.ivr.path[-1]},
-                publish=False,
-            )
-        for action in actions:
-            if action.kind == "play":
-                await self.switch.play(call.channel, action.text)
-            elif action.kind == "collect":
-                await self.switch.collect_dtmf(call.channel, IVR_KEY_TIMEOUT)
-            elif action.kind == "queue":
-                if action.queue not in self.router.queues:
-                    await self._end(call, CallEvent.SYSTEM_END, reason="no_queue", by="system")
-                    await self.switch.hangup(call.channel, reason="no_queue")
-                    return
-                call.priority += action.priority
-                await self._enqueue(call, action.queue)
-            elif action.kind == "callback":
-                call.queue = action.queue
-                await callbacks.request_callback(self, call)
-            elif action.kind == "hangup":
-                if action.text:
-                    await self.switch.play(call.channel, action.text)
-                await self._end(call, CallEvent.SYSTEM_END, reason="ivr_end", by="system")
-                await self.switch.hangup(call.channel, reason="ivr_end")
+    def _spawn(self, coroutine: Any) -> None:
+        # A context of its own: not the writes collected by the event that started it.
+        task = asyncio.get_running_loop().create_task(coroutine, context=contextvars.Context())
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
+
+    async def settle(self) -> None:
+        """Wait for the work started in the background (IVR starts; tests, a clean stop)."""
+        while self.pending:
+            await asyncio.gather(*list(self.pending), return_exceptions=True)
 
     # --- queueing and offering ------------------------------------------------------------
     async def _enqueue(self, call: LiveCall, queue: str, *, transferred: bool = False) -> None:
@@ -252,7 +232,8 @@ class Switchboard:
         if call.state == CallState.CALLBACK:
             call.state = CallState.QUEUED  # back from the callback list to be offered
         if call.callback:
-            await self.db.run(
+            await writes.write(
+                self,
                 self.stores.callback_write,
                 call_id=call.id,
                 state="offered",
@@ -270,7 +251,15 @@ class Switchboard:
             )
             call.ringing[agent_id] = phone
             self.by_channel[phone] = call.id
-            await self.db.run(
+            # The pop is built here, from memory, and pushed before the write (the phone
+            # already rings): no database write stands between the choice and the pop.
+            if call.identified:
+                pop = call.pop(offered_at=now)
+                await writes.write(
+                    self, self.stores.offer_pop, first=True, agent_id=agent_id, pop=pop
+                )
+            await writes.write(
+                self,
                 self.stores.offer_write,
                 agent=agent_write,
                 step={
@@ -281,6 +270,7 @@ class Switchboard:
                     "state": call.state,
                     "detail": {"callback": call.callback},
                     "offered_at": now,
+                    "popped": call.identified,
                 },
             )
 
@@ -308,7 +298,7 @@ class Switchboard:
             agent_id, event, reason=reason, call_id=call_id, by_id=by_id
         )
         if write is not None:
-            await self.db.run(self.stores.agent_state_write, **write)
+            await writes.write(self, self.stores.agent_state_write, **write)
         return agent
 
     def _agent_apply(
@@ -370,7 +360,8 @@ class Switchboard:
         if channel == call.channel and call.callback:  # the called-back customer picked up
             call.bridge = await self.switch.bridge([call.agent_channel, call.channel])
             await self.switch.record(call.bridge, name=call.id)
-            await self.db.run(
+            await writes.write(
+                self,
                 self.stores.callback_write,
                 call_id=call.id,
                 state="answered",
@@ -398,7 +389,8 @@ class Switchboard:
             call.callback_attempts += 1
             call.channel = await self.switch.originate(call.caller, caller="hotline", timeout=30)
             self.by_channel[call.channel] = call.id
-            await self.db.run(
+            await writes.write(
+                self,
                 self.stores.callback_write,
                 call_id=call.id,
                 state="dialing",
@@ -497,7 +489,8 @@ class Switchboard:
             detail={"reason": reason, "by": by},
         )
         if call.callback and kind == "ended":
-            await self.db.run(
+            await writes.write(
+                self,
                 self.stores.callback_write,
                 call_id=call.id,
                 state="answered",
@@ -563,32 +556,6 @@ class Switchboard:
     def queue_figures(self) -> dict[str, dict[str, Any]]:
         now = self.clock.now()
         return {code: self.router.queue_figures(code, now) for code in self.router.queues}
-
-    def snapshot(self, agent_id: int | None = None) -> dict[str, Any]:
-        agents = self.router.agents.values()
-        consulting = {c.agent_id for c in self.calls.values() if c.consult is not None}
-        if agent_id is not None:
-            agents = [a for a in (self.router.agents.get(agent_id),) if a is not None]
-        return {
-            "agents": {
-                str(a.id): {
-                    "state": a.state,
-                    "reason": a.reason,
-                    "since": a.since,
-                    "call_id": a.call_id,
-                    "calls_today": a.calls_today,
-                    "wrap_up_deadline": a.wrap_up_deadline,
-                    "pending": a.pending[0] if a.pending else "",
-                    "consulting": a.id in consulting,
-                }
-                for a in agents
-            },
-            "queues": self.queue_figures(),
-            "calls": len(self.calls),
-        }
-
-    def wrong_state(self, error: InvalidTransition) -> dict[str, Any]:
-        return {"ok": False, "error": "invalid_state", "state": error.state, "event": error.event}
 
     async def command(self, command: dict[str, Any]) -> dict[str, Any]:
         from hotline.routing.switchboard.commands import execute

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from hotline.audit.masking import mask_phone
 from hotline.routing.domain.calls import CallState
 from hotline.routing.domain.ivr import IvrWalk
 
@@ -48,6 +50,25 @@ class LiveCall:
     snoops: dict[int, str] = field(default_factory=dict)  # supervisor -> their spy channel
     consult: Leg | None = None  # the party the agent is consulting, the caller on hold
     parties: dict[str, Leg] = field(default_factory=dict)  # conference: channel -> party
+    # The caller's customer as read when the call came in (id, name, VIP level, region), so
+    # the screen pop is built from memory at ring time; ``identified`` is False for a call
+    # rebuilt after a restart, whose pop is then read from the database.
+    customer: dict[str, Any] | None = None
+    identified: bool = False
+
+    def pop(self, *, offered_at: float) -> dict[str, Any]:
+        """The screen pop before the agent's scope is applied (``stores.pop_customer_for``)."""
+        return {
+            "call_id": self.id,
+            "number": mask_phone(self.caller),
+            "queue": self.queue,
+            "ivr_path": [dict(step) for step in self.ivr.path] if self.ivr is not None else [],
+            "priority": self.priority,
+            "direction": "in",
+            "customer": self.customer,
+            "consult": False,
+            "offered_at": offered_at,
+        }
 
     def legs(self) -> list[Leg]:
         return [*([self.consult] if self.consult else []), *self.parties.values()]

@@ -2,11 +2,12 @@
 
 The faults it repairs are the ones queue engines are known for:
 1. a zombie call: the switchboard holds a call whose caller channel the switch no longer
-   has (a lost hang-up event) → the call is ended as if the caller hung up, and its agent
-   goes to wrap-up;
+   has on two rounds in a row (a lost hang-up event) → the call is ended as if the caller
+   hung up, and its agent goes to wrap-up;
 2. an agent stuck "reserved", talking or holding with no live call behind it → forced back
    to not ready with the reason "watchdog";
-3. an agent's ringing phone that the switch lost → the offer is treated as not answered;
+3. an agent's ringing phone that the switch lost (two rounds in a row) → the offer is
+   treated as not answered;
 4. a channel in the switch that no call of the switchboard owns → hung up.
 """
 
@@ -24,8 +25,15 @@ async def reconcile(sb: Any) -> dict[str, int]:
         # The switch's channels read under the lock: a call that arrives or rings an agent
         # while the watchdog waits for the lock is in both views, not taken for a lost one.
         channels = {c.id: c for c in await sb.switch.channels()}
+        # A channel gone on two rounds in a row is lost: on the first, its hang-up event may
+        # still wait in the switch's queue behind others (the switchboard handles them in
+        # turn), and ending the call here would record a hang-up by the agent as "lost".
+        gone: set[str] = set()
         for call in list(sb.calls.values()):
             if call.channel and call.channel not in channels:
+                gone.add(call.id)
+                if call.id not in sb.zombie_suspects:
+                    continue
                 fixed["zombie_calls"] += 1
                 sb.by_channel.pop(call.channel, None)
                 await sb._caller_left(call, "lost")
@@ -33,12 +41,18 @@ async def reconcile(sb: Any) -> dict[str, int]:
             if call.state == CallState.RINGING:
                 lost = [a for a, ch in call.ringing.items() if ch not in channels]
                 if lost:
+                    gone.add(call.id)
+                if lost and call.id in sb.zombie_suspects:
                     fixed["lost_rings"] += len(lost)
                     await sb._ring_no_answer(call, lost)
             elif call.agent_channel and call.agent_channel not in channels:
+                gone.add(call.id)
+                if call.id not in sb.zombie_suspects:
+                    continue
                 fixed["zombie_calls"] += 1
                 sb.by_channel.pop(call.agent_channel, None)
                 await sb._agent_left(call)
+        sb.zombie_suspects = gone - sb.zombie_suspects
         for agent in list(sb.router.agents.values()):
             if agent.state not in BUSY:
                 continue

@@ -171,9 +171,18 @@
     loadPop(data.call_id);
   }
 
-  function loadPop(callId) {
+  // The switchboard pushes the pop as the phone rings and writes the offer just after: a
+  // panel asked for in between is not found yet, so a 404 is asked again a moment later.
+  function loadPop(callId, attempt) {
+    attempt = attempt || 0;
     fetch(config.urls.pop.replace("CALL", callId), {credentials: "same-origin"})
-      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (r) {
+        if (r.status === 404 && attempt < 4 && popEl.dataset.call === callId) {
+          setTimeout(function () { loadPop(callId, attempt + 1); }, 150 * (attempt + 1));
+          return "";
+        }
+        return r.ok ? r.text() : "";
+      })
       .then(function (html) {
         if (!html || popEl.dataset.call !== callId) return;
         var ringing = agent.state === "reserved";

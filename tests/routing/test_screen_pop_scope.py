@@ -1,0 +1,84 @@
+"""The screen pop is pushed from the switchboard's memory as the phone rings, and carries the
+caller's customer only to an agent whose scope holds the customer's region."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from hotline.push.send import recorded_pushes
+from hotline.routing import stores
+from hotline.telephony.models import CallRecord
+from tests import factories
+from tests.routing.harness import Harness, configure, known_caller, run
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _offer_to(agent, number: str = "13912345678") -> tuple[dict, list[str]]:
+    """Ring ``agent`` with a call from ``number``: the pushed pop and the call's steps."""
+
+    async def scenario():
+        h = Harness()
+        await h.start()
+        await h.ready(agent)
+        with recorded_pushes() as pushes:
+            await h.call(number, keys="1", think=2, talk=30)
+            await h.advance(2)  # the caller presses 1: the agent's phone rings
+        h.close()
+        return pushes
+
+    pushes = run(scenario())
+    offers = [p for p in pushes if p.event == "call.offered"]
+    assert len(offers) == 1 and offers[0].group == f"agent.{agent.pk}"  # once, not twice
+    record = CallRecord.objects.get(call_id=offers[0].data["call_id"])
+    return offers[0].data, list(record.steps.values_list("kind", flat=True))
+
+
+def test_an_agent_of_the_callers_region_gets_the_customer_in_the_pop():
+    city = factories.region("city")
+    district = factories.region("district", parent=city)
+    (agent,) = configure(agents=1)
+    agent.regions.set([city])  # a region above the customer's: it is in scope
+    customer = known_caller(district)
+
+    pop, kinds = _offer_to(agent)
+
+    assert pop["customer"] == {
+        "id": customer.pk,
+        "name": customer.name,
+        "vip_level": 0,
+        "region_id": district.pk,
+    }
+    assert pop["number"] != "13912345678"  # masked
+    assert pop["queue"] == "tv" and pop["ivr_path"] and pop["consult"] is False
+    assert kinds[-1] == "ringing"  # the offer is written too
+
+
+def test_an_agent_of_another_region_sees_an_unknown_caller():
+    city, town = factories.region("city"), factories.region("town")
+    (agent,) = configure(agents=1)
+    agent.regions.set([town])
+    known_caller(city)
+
+    pop, _kinds = _offer_to(agent)
+
+    assert pop["customer"] is None
+    assert pop["number"] != "13912345678"
+
+
+def test_the_pop_read_from_the_database_applies_the_same_scope():
+    city, town = factories.region("city"), factories.region("town")
+    inside, outside = factories.user(regions=[city]), factories.user(regions=[town])
+    customer = known_caller(city)
+    record = CallRecord.objects.create(
+        call_id="c1",
+        channel="sim-1",
+        caller="13912345678",
+        customer=customer,
+        state="ringing",
+        offered_at=timezone.now(),
+    )
+
+    assert stores.screen_pop(record, agent_id=inside.pk)["customer"]["id"] == customer.pk
+    assert stores.screen_pop(record, agent_id=outside.pk)["customer"] is None
