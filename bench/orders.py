@@ -1,11 +1,12 @@
 """Work orders over HTTP: open → dispatch → accept → resolve (销单), against a running server.
 
     python bench/orders.py [--existing 1000000] [--orders 2000] [--concurrency 16]
-                           [--workers 2] [--customers 20000] [--database URL]
+                           [--workers 2] [--customers 20000] [--database URL] [--redis URL]
 
 Builds the demo data set in a scratch database (a temporary SQLite file, or --database),
 adds ``--existing`` closed orders with their full history through the bulk path, starts
-``hotline web --workers N`` (docs/deploy.md: two web workers on two cores) and drives it
+``hotline web --workers N`` (docs/deploy.md: one web worker on SQLite; on PostgreSQL two
+on two cores, with Redis as production has it: ``--redis``) and drives it
 from this process with ``--concurrency`` orders in flight over keep-alive connections. Each
 order is four API calls with the tokens of the network-management system, the dispatcher and
 the technician. Reported: whole orders per second, and per-request latency.
@@ -218,6 +219,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--database", default="", help="database URL (default: fresh SQLite)")
+    parser.add_argument("--redis", default="", help="Redis URL: cache and channel layer")
     args = parser.parse_args()
 
     var_dir = tempfile.mkdtemp(prefix="hotline-bench-orders-")
@@ -236,6 +238,8 @@ def main() -> None:
     )
     if args.database:
         env["HOTLINE_DATABASE_URL"] = args.database
+    if args.redis:
+        env["HOTLINE_REDIS_URL"] = args.redis
     os.environ.update(env)
     if not args.database:
         os.environ.pop("HOTLINE_DATABASE_URL", None)
