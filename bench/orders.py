@@ -216,7 +216,9 @@ def main() -> None:
     parser.add_argument("--existing", type=int, default=0)
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers", type=int, default=0, help="web workers (default: 1 on SQLite, 2 otherwise)"
+    )
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--database", default="", help="database URL (default: fresh SQLite)")
     parser.add_argument("--redis", default="", help="Redis URL: cache and channel layer")
@@ -244,6 +246,7 @@ def main() -> None:
     if not args.database:
         os.environ.pop("HOTLINE_DATABASE_URL", None)
     setup = prepare(args)
+    args.workers = args.workers or (1 if setup["db"] == "sqlite" else 2)
 
     port = free_port()
     command = [sys.executable, "-m", "hotline.cli", "web", "--port", str(port)]
