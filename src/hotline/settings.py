@@ -107,8 +107,6 @@ TEMPLATES = [
 # A write that meets another transaction's lock waits this long, then the user is told the
 # system is busy and keeps what they typed (hotline/db.py, hotline/errors.py).
 DATABASE_BUSY_TIMEOUT_MS = env_int("HOTLINE_DB_BUSY_TIMEOUT_MS", 5000)
-# Threads each web process runs requests on (hotline/web_threads.py).
-WEB_THREADS = env_int("HOTLINE_WEB_THREADS", 2)
 # Open SQLite connections each process keeps for the next request (hotline/dbbackends/sqlite3).
 SQLITE_POOL_SIZE = env_int("HOTLINE_SQLITE_POOL", 8)
 DATABASE_URL = env_str("HOTLINE_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'hotline.sqlite3'}"
@@ -148,6 +146,12 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
         _db["CONN_MAX_AGE"] = env_int("HOTLINE_DB_CONN_MAX_AGE", 0)
         _db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
+# Threads each web process runs requests on (hotline/web_threads.py, decision 0018): few on
+# SQLite, whose one write lock a crowd of threads holds longer; more on PostgreSQL, where a
+# request spends much of its time waiting for the database's answers.
+WEB_THREADS = env_int(
+    "HOTLINE_WEB_THREADS", 2 if _db["ENGINE"] == "hotline.dbbackends.sqlite3" else 8
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and channel layer ------------------------------------------------------------

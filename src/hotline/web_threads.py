@@ -6,10 +6,10 @@ sharing one interpreter lock: a request that holds the database's write lock wai
 interpreter after every statement while the others compute, so the lock is held many times
 longer than the work needs and everyone queues behind it (docs/decisions/0018).
 
-Here a process has ``WEB_THREADS`` threads (settings; 2 by default). Each request goes to
-the thread with the fewest requests assigned, and all its synchronous code runs there, as
-Django's own handler would run it on its private thread. A slow request (a report, a BOSS
-call waiting on the network) occupies one thread; the others keep serving.
+Here a process has ``WEB_THREADS`` threads (settings: 2 on SQLite, 8 on PostgreSQL). Each
+request goes to the thread with the fewest requests assigned, and all its synchronous code
+runs there, as Django's own handler would run it on its private thread. A slow request (a
+report, a BOSS call waiting on the network) occupies one thread; the others keep serving.
 
 The middleware chain is built synchronous, as under WSGI, and entered once per request on
 that thread. Built asynchronous (Django's ASGI default), a chain that mixes sync-only and
