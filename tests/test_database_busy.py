@@ -188,10 +188,12 @@ def test_sqlite_connections_are_kept_for_the_next_request_unless_mid_transaction
     first = connections.create_connection("default")
     first.ensure_connection()
     raw = first.connection
+    raw.execute("PRAGMA foreign_keys = OFF")  # as a schema change does for a while
     first.close()
     second = connections.create_connection("default")
     second.ensure_connection()
     assert second.connection is raw  # reused, not reopened
+    assert second.connection.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     second.connection.execute("BEGIN")
     second.close()  # inside a transaction: closed, never handed out again
     third = connections.create_connection("default")

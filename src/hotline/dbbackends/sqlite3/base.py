@@ -59,8 +59,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if key is not None:
             with _pool_lock:
                 kept = _pool.get(key)
-                if kept:
-                    return kept.pop()
+                conn = kept.pop() if kept else None
+            if conn is not None:
+                # What a schema change may have switched off for itself is on again.
+                conn.execute("PRAGMA foreign_keys = ON")
+                return conn
         return super().get_new_connection(conn_params)
 
     def _close(self) -> None:
