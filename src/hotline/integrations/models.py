@@ -205,6 +205,11 @@ class ApiRequestLog(models.Model):
         return f"{self.method} {self.path} {self.status_code}"
 
 
+def events_include(events: list[str], event: str) -> bool:
+    """Whether an endpoint's list of ``events`` (``*``: all) takes ``event``."""
+    return "*" in events or event in events
+
+
 class WebhookEndpoint(AuditedModel):
     """A receiver of Hotline events; every delivery is signed with ``secret`` (Standard
     Webhooks: ``whsec_<base64 key>``, HMAC-SHA256). Its URL must reach a public address
@@ -241,7 +246,7 @@ class WebhookEndpoint(AuditedModel):
                 raise ValidationError({"url": refused.message}) from None
 
     def wants(self, event: str) -> bool:
-        return self.active and ("*" in self.events or event in self.events)
+        return self.active and events_include(self.events, event)
 
 
 class WebhookDelivery(models.Model):

@@ -23,7 +23,12 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.audit.context import audit_actor
 from hotline.audit.record import audit_record
-from hotline.integrations.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
+from hotline.integrations.models import (
+    WEBHOOK_EVENTS,
+    WebhookDelivery,
+    WebhookEndpoint,
+    events_include,
+)
 from hotline.integrations.webhooks.addresses import UnsafeWebhookAddress, webhook_target
 from hotline.integrations.webhooks.signing import (
     EVENT_HEADER,
@@ -94,12 +99,11 @@ def _endpoints_wanting(event: str) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT id, events FROM {table} WHERE active ORDER BY name, id")  # noqa: S608
         rows = cursor.fetchall()
-    wanted = []
-    for pk, events in rows:
-        names = json.loads(events) if isinstance(events, str) else events
-        if "*" in names or event in names:
-            wanted.append(pk)
-    return wanted
+    return [
+        pk
+        for pk, events in rows
+        if events_include(json.loads(events) if isinstance(events, str) else events, event)
+    ]
 
 
 def webhook_publish(*, event: str, payload: dict[str, Any]) -> list[WebhookDelivery]:

@@ -72,23 +72,11 @@ async def callback_failed(sb: Any, call: LiveCall) -> None:
     if agent_id is not None:
         await sb._agent(agent_id, AgentEvent.CALL_ENDED)
     if call.callback_attempts >= CALLBACK_ATTEMPTS:
-        await writes.write(
-            sb,
-            sb.stores.callback_write,
-            call_id=call.id,
-            state="failed",
-            attempts=call.callback_attempts,
-        )
+        await callback_state(sb, call, "failed")
         await sb._step(call, "callback_failed")
         sb.calls.pop(call.id, None)
         return
-    await writes.write(
-        sb,
-        sb.stores.callback_write,
-        call_id=call.id,
-        state="retry",
-        attempts=call.callback_attempts,
-    )
+    await callback_state(sb, call, "retry")
     await sb._step(call, "callback_retry")
     call.state = CallState.QUEUED
     sb.router.enqueue(
@@ -99,4 +87,15 @@ async def callback_failed(sb: Any, call: LiveCall) -> None:
         customer_id=call.customer_id,
         entered=call.entered,
         callback=True,
+    )
+
+
+async def callback_state(sb: Any, call: LiveCall, state: str) -> None:
+    """Write the callback request's new ``state`` with the attempts made so far."""
+    await writes.write(
+        sb,
+        sb.stores.callback_write,
+        call_id=call.id,
+        state=state,
+        attempts=call.callback_attempts,
     )

@@ -360,13 +360,7 @@ class Switchboard:
         if channel == call.channel and call.callback:  # the called-back customer picked up
             call.bridge = await self.switch.bridge([call.agent_channel, call.channel])
             await self.switch.record(call.bridge, name=call.id)
-            await writes.write(
-                self,
-                self.stores.callback_write,
-                call_id=call.id,
-                state="answered",
-                attempts=call.callback_attempts,
-            )
+            await callbacks.callback_state(self, call, "answered")
             await self._step(call, "callback_answered")
             return
         agent_id = next((a for a, ch in call.ringing.items() if ch == channel), None)
@@ -389,13 +383,7 @@ class Switchboard:
             call.callback_attempts += 1
             call.channel = await self.switch.originate(call.caller, caller="hotline", timeout=30)
             self.by_channel[call.channel] = call.id
-            await writes.write(
-                self,
-                self.stores.callback_write,
-                call_id=call.id,
-                state="dialing",
-                attempts=call.callback_attempts,
-            )
+            await callbacks.callback_state(self, call, "dialing")
             await self._step(
                 call,
                 "callback_dialing",
@@ -489,13 +477,7 @@ class Switchboard:
             detail={"reason": reason, "by": by},
         )
         if call.callback and kind == "ended":
-            await writes.write(
-                self,
-                self.stores.callback_write,
-                call_id=call.id,
-                state="answered",
-                attempts=call.callback_attempts,
-            )
+            await callbacks.callback_state(self, call, "answered")
         self.calls.pop(call.id, None)
 
     async def _ring_no_answer(self, call: LiveCall, agent_ids: list[int]) -> None:
