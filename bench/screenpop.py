@@ -11,8 +11,10 @@ servers as subprocesses, as they run on a site:
 
 - SQLite: ``hotline run`` (the ``make run`` set-up: one web process with the embedded
   switchboard, and a worker);
-- --database with --redis: production, ``hotline web --workers N`` + ``hotline switchboard``
-  + ``hotline worker``, pushes and commands over the Redis channel layer.
+- --database with --redis: production, ``hotline web --workers N`` + ``hotline push`` (the
+  sockets, as nginx routes ``/ws/`` on a site; ``--push-workers 0`` leaves them on the web
+  processes) + ``hotline switchboard`` + ``hotline worker``, pushes and commands over the
+  Redis channel layer.
 
 Every agent is a real WebSocket client on /ws/push/ with its session cookie, subscribed to
 what the desktop subscribes to (its agent topic and the queue figures); over HTTP, as
@@ -415,10 +417,12 @@ class AgentClient:
 
 
 class Bench:
-    def __init__(self, args: argparse.Namespace, base: str, setup: dict[str, Any]) -> None:
+    def __init__(
+        self, args: argparse.Namespace, base: str, setup: dict[str, Any], ws_base: str = ""
+    ) -> None:
         self.args = args
         self.base = base
-        self.ws_url = base.replace("http://", "ws://") + "/ws/push/"
+        self.ws_url = (ws_base or base).replace("http://", "ws://") + "/ws/push/"
         self.setup = setup
         self.results = Results()
         self.running = False
@@ -600,6 +604,12 @@ def main() -> None:
     parser.add_argument("--redis", default="", help="Redis URL: production topology")
     parser.add_argument("--web-workers", type=int, default=0, help="default 1, 2 with Redis")
     parser.add_argument(
+        "--push-workers",
+        type=int,
+        default=1,
+        help="with Redis: `hotline push` processes holding the sockets (0: the web processes)",
+    )
+    parser.add_argument(
         "--no-fetch-pop", dest="fetch_pop", action="store_false", help="skip the pop panel"
     )
     parser.add_argument(
@@ -661,11 +671,20 @@ def main() -> None:
         setup = prepare(args)
         log(f"scratch database ready in {setup['setup_s']} s ({setup['db']}, {var_dir})")
         port = free_port()
-        base = f"http://127.0.0.1:{port}"
+        base = ws_base = f"http://127.0.0.1:{port}"
         if args.redis:
             workers = args.web_workers or 2
             topology = f"web x{workers} + switchboard + worker, Redis"
             servers.start("web", "web", "--port", str(port), "--workers", str(workers))
+            if args.push_workers:
+                push_port = free_port()
+                ws_base = f"http://127.0.0.1:{push_port}"
+                topology = topology.replace(
+                    " + switchboard", f" + push x{args.push_workers} + switchboard"
+                )
+                servers.start(
+                    "push", "push", "--port", str(push_port), "--workers", str(args.push_workers)
+                )
             servers.start("switchboard", "switchboard")
             servers.start("worker", "worker")
         else:
@@ -675,7 +694,7 @@ def main() -> None:
             servers.start("run", "run", "--port", str(port))
         wait_ready(base, setup, servers)
         log(f"servers up: {topology}")
-        result = asyncio.run(Bench(args, base, setup).run(servers))
+        result = asyncio.run(Bench(args, base, setup, ws_base).run(servers))
     finally:
         servers.stop()
         with contextlib.suppress(Exception):

@@ -1,4 +1,4 @@
-"""The ``hotline`` console command: run | web | worker | switchboard | demo | boss-demo |
+"""The ``hotline`` console command: run | web | push | worker | switchboard | demo | boss-demo |
 manage."""
 
 from __future__ import annotations
@@ -87,6 +87,23 @@ def cmd_web(args: argparse.Namespace) -> int:
     os.environ["HOTLINE_WEB_WORKERS"] = str(args.workers)
     _setup_django()
     return _serve(args.host, args.port, args.workers)
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    _setup_django()
+    from hotline.push.send import shared_layer
+
+    if not shared_layer():
+        print(
+            "push: needs Redis (HOTLINE_REDIS_URL): pushes reach a push process only through"
+            " the shared channel layer; without it the web process serves the sockets",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 2
+    return _serve(
+        args.host, args.port, args.workers, app="hotline.push.asgi:application", lifespan="off"
+    )
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -304,6 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--port", type=int, default=8000)
     web.add_argument("--workers", type=int, default=1)
     web.set_defaults(func=cmd_web)
+
+    push = sub.add_parser("push", help="serve the browsers' WebSockets only (needs Redis)")
+    push.add_argument("--host", default="127.0.0.1")
+    push.add_argument("--port", type=int, default=8002)
+    push.add_argument("--workers", type=int, default=1)
+    push.set_defaults(func=cmd_push)
 
     worker = sub.add_parser("worker", help="run background tasks from the database queue")
     worker.add_argument("--batch", action="store_true", help="run the queued tasks, then exit")

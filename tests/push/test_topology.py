@@ -3,7 +3,8 @@ WebSocket client.
 
 - embedded (no Redis): one web process with the in-memory channel layer; the worker's push
   travels through the database relay into it;
-- production: two web processes and a worker sharing the Redis channel layer and cache.
+- production: two web processes and a worker sharing the Redis channel layer and cache;
+  with a push process (``hotline push``) holding the sockets, as nginx routes ``/ws/``.
 """
 
 from __future__ import annotations
@@ -124,6 +125,49 @@ def test_production_two_web_processes_and_a_worker_share_the_redis_layer(databas
             assert message["data"] == {"n": n}
     finally:
         live.stop_all()
+
+
+@pytest.mark.skipif(not _redis_available(), reason="needs the local Redis server")
+def test_production_a_push_process_holds_the_sockets_and_serves_nothing_else(database, tmp_path):
+    live = make_live_env(
+        tmp_path,
+        database.url,
+        HOTLINE_REDIS_URL="redis://127.0.0.1:6379/14",
+        HOTLINE_CHANNEL_PREFIX=f"t{uuid.uuid4().hex[:8]}",
+    )
+    try:
+        user_id, session = _session(live, "pushproc")
+        push_port = free_port()
+        live.start("push", "--port", str(push_port))
+        wait_for(lambda: _status(push_port, "/login/") == 404, timeout=60, what="the push server")
+        live.start("worker", "--interval", "0.1")
+        message = run_async(
+            _receive(push_port, session, lambda: _enqueue_push(live, f"user.{user_id}", 5))
+        )
+        assert message == {"type": "test.ping", "topic": f"user.{user_id}", "data": {"n": 5}}
+        # No pages here: a misrouted request gets a plain 404, not the application.
+        response = httpx.get(f"http://127.0.0.1:{push_port}/admin/", timeout=5)
+        assert response.status_code == 404
+        assert "WebSockets" in response.text
+    finally:
+        live.stop_all()
+
+
+def test_the_push_process_refuses_to_start_without_redis(database, tmp_path):
+    live = make_live_env(tmp_path, database.url)
+    try:
+        process = live.start("push", "--port", str(free_port()))
+        assert process.wait(timeout=60) == 2
+        assert "HOTLINE_REDIS_URL" in live.log(process)
+    finally:
+        live.stop_all()
+
+
+def _status(port: int, path: str) -> int:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=2).status_code
+    except httpx.HTTPError:
+        return 0
 
 
 def test_a_socket_closes_when_an_admin_takes_the_users_access_away(database, tmp_path):
