@@ -42,7 +42,7 @@ def sync_timers(event: Event) -> None:
         .first()
     )
     if ticket is not None:
-        timers_sync(ticket, now=event.occurred_at)
+        timers_sync(ticket, now=event.occurred_at, new=event.name == "ticket.created")
 
 
 # What ``timers.wanted_timers`` reads of an order.

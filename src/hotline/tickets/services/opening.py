@@ -23,6 +23,7 @@ from hotline.tickets import sla
 from hotline.tickets.clock import calendar_for
 from hotline.tickets.fields import clean_form
 from hotline.tickets.models import OrderType, Priority, SlaPolicy, Ticket, TicketAttachment
+from hotline.tickets.routing import escalation_chain
 from hotline.tickets.services.common import history_add, publish_ticket, require
 from hotline.tickets.workflow import PERM_DISPATCH, PERM_OPEN, State
 
@@ -190,6 +191,13 @@ def ticket_open(
         )
         if order_type.counts_repeats:
             ticket.repeat_of = find_repeat(customer=customer, category_id=category_id, now=now)
+        # The first owner of the region's chain is written with the order (not by a second
+        # update), so the order's first timers are made once, owner timer included.
+        chain = (
+            escalation_chain(region) if area_fault is None and not order_type.auto_dispatch else []
+        )
+        if chain:
+            ticket.set_owner(chain[0], level=1, at=now, at_top=len(chain) == 1)
         ticket.save()
         if cleaned.device_ids:
             ticket.devices.set(cleaned.device_ids)
@@ -215,8 +223,12 @@ def ticket_open(
                 ),
                 at=now,
             )
+        if chain:
+            history_add(ticket, "owner_assigned", owner_id=chain[0], data={"level": 1}, at=now)
         audit_saved(ticket, created=True)
         publish_ticket("ticket.created", ticket, source=source, description=description[:500])
+        if chain:
+            publish_ticket("ticket.owner_assigned", ticket, owner_id=chain[0], level=1)
         if ticket.confirmation_code and ticket.contact_phone:
             from hotline.tickets.services.common import sms_send
 
@@ -230,7 +242,7 @@ def ticket_open(
                 ticket=ticket,
                 purpose="confirmation_code",
             )
-        if area_fault is None:
+        if area_fault is None and not chain:  # auto-dispatch, or nobody in the chain
             from hotline.tickets.services.escalation import ticket_first_owner
 
             ticket_first_owner(ticket=ticket, now=now)

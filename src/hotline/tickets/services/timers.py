@@ -93,19 +93,27 @@ def wanted_timers(ticket: Ticket) -> dict[str, Wanted]:
     return wanted
 
 
-def timers_sync(ticket: Ticket, *, now: datetime.datetime | None = None) -> None:
+def timers_sync(ticket: Ticket, *, now: datetime.datetime | None = None, new: bool = False) -> None:
     """Cancel the pending timers ``ticket`` no longer wants; add the ones it lacks.
 
     A timer that already fired is never added again (its key is known), so a warning is
-    given once even if the order is re-saved.
+    given once even if the order is re-saved. ``new``: the order was just written, it has
+    no timers yet. A service that publishes several events about the same order (opened,
+    then given its owner) syncs once: the row it holds remembers the timers it wanted.
     """
     wanted = wanted_timers(ticket)
-    existing = {
-        key: (pk, status)
-        for pk, key, status in TicketTimer.objects.filter(ticket_id=ticket.pk).values_list(
-            "id", "key", "status"
-        )
-    }
+    if getattr(ticket, "_timers_synced", None) == frozenset(wanted):
+        return
+    existing = (
+        {}
+        if new
+        else {
+            key: (pk, status)
+            for pk, key, status in TicketTimer.objects.filter(ticket_id=ticket.pk).values_list(
+                "id", "key", "status"
+            )
+        }
+    )
     obsolete = [
         pk
         for key, (pk, status) in existing.items()
@@ -129,6 +137,7 @@ def timers_sync(ticket: Ticket, *, now: datetime.datetime | None = None) -> None
     ]
     if missing:
         TicketTimer.objects.bulk_create(missing)
+    ticket._timers_synced = frozenset(wanted)  # type: ignore[attr-defined]
 
 
 def timer_fire(timer_id: int, *, now: datetime.datetime | None = None, worker: str = "") -> str:
