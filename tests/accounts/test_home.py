@@ -12,13 +12,14 @@ from tests import factories
 
 KB = {"knowledge"}
 EXPECTED_MENU = {
-    Role.AGENT: {"customers", "desk", "orders", "faults", *KB},
+    Role.AGENT: {"customers", "desk", "calls", "orders", "faults", *KB},
     Role.TEAM_LEAD: {
         "customers",
         "import",
         "teams",
         "desk",
         "team",
+        "calls",
         "traffic",
         "receipts",
         "dispatch",
@@ -30,7 +31,7 @@ EXPECTED_MENU = {
     Role.DISPATCHER: {"customers", "technicians", "dispatch", "orders", "faults", *KB},
     Role.TECHNICIAN: {"myorders", "orders", *KB},
     Role.KNOWLEDGE_EDITOR: {"kbdesk", "receipts", *KB},
-    Role.QA_INSPECTOR: {"customers", "orders", "faults", *KB},
+    Role.QA_INSPECTOR: {"customers", "calls", "orders", "faults", *KB},
     Role.MANAGER: {
         "customers",
         "import",
@@ -38,6 +39,7 @@ EXPECTED_MENU = {
         "technicians",
         "audit",
         "team",
+        "calls",
         "receipts",
         "orders",
         "faults",
@@ -59,6 +61,7 @@ EXPECTED_MENU = {
         "orderreports",
         "desk",
         "team",
+        "calls",
         "traffic",
         "ivr",
         "kbdesk",
@@ -81,6 +84,7 @@ PAGES = {
     "orderreports": "tickets:reports",
     "desk": "routing:desk",
     "team": "routing:team",
+    "calls": "routing:calls",
     "traffic": "routing:traffic",
     "ivr": "routing:ivr_flows",
     "kbdesk": "knowledge:desk",

@@ -35,8 +35,11 @@ def test_a_next_page_wins_over_the_landing_page_and_roles_without_one_go_home(wo
     )
     assert response["Location"] == "/customers/"
     client.logout()
+    factories.user(Role.ADMIN, regions=[world.d1], username="admin1")
+    assert attempt(client, "admin1", factories.PASSWORD)["Location"] == reverse("home")
+    client.logout()
     factories.user(Role.QA_INSPECTOR, regions=[world.d1], username="qa1")
-    assert attempt(client, "qa1", factories.PASSWORD)["Location"] == reverse("home")
+    assert attempt(client, "qa1", factories.PASSWORD)["Location"] == reverse("routing:calls")
 
 
 def test_wrong_password_is_refused_and_audited(person, client):

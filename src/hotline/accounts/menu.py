@@ -18,12 +18,15 @@ class MenuEntry:
     permission: str | None = None
     staff_only: bool = False
     description: str | Promise = ""
+    any_of: tuple[str, ...] = ()  # instead of ``permission``: any one of these
 
     def allowed(self, user: Any) -> bool:
         if not user.is_authenticated:
             return False
         if self.staff_only and not user.is_staff:
             return False
+        if self.any_of:
+            return any(user.has_perm(permission) for permission in self.any_of)
         return self.permission is None or user.has_perm(self.permission)
 
     @property
@@ -92,6 +95,11 @@ def register_accounts_menu() -> None:
     )
 
 
+def menu_entry_allowed(key: str, user: Any) -> bool:
+    """Whether ``user`` may use the page of menu entry ``key`` (one rule for link and page)."""
+    return any(entry.key == key and entry.allowed(user) for entry in menu_entries())
+
+
 def menu_for(user: Any) -> list[MenuEntry]:
     return [entry for entry in menu_entries() if entry.allowed(user)]
 
@@ -105,6 +113,7 @@ LANDING = {
     "technician": "myorders",
     "knowledge_editor": "kbdesk",
     "manager": "orderreports",
+    "qa_inspector": "calls",
 }
 
 

@@ -33,6 +33,7 @@ class RoutingConfig(AppConfig):
                 "agent": [desk],
                 "team_lead": [desk, supervise, traffic],
                 "manager": [supervise],
+                "qa_inspector": ["telephony.view_callrecord"],
                 "admin": [
                     supervise,
                     traffic,
@@ -61,6 +62,16 @@ class RoutingConfig(AppConfig):
                 description=_("Agents' states live; change a state with a reason."),
             ),
             order=20,
+        )
+        register_menu(
+            MenuEntry(
+                "calls",
+                _("Call log"),
+                "routing:calls",
+                description=_("Calls with their steps and recordings, filtered and paged."),
+                any_of=(desk, supervise, "telephony.view_callrecord"),
+            ),
+            order=25,
         )
         register_menu(
             MenuEntry(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from hotline.accounts.models import User
 from hotline.customers.models import ServiceAccount, Subscription
@@ -130,3 +132,64 @@ def transfer_agents(user: Any, limit: int = 200) -> QuerySet[User]:
         .distinct()
         .order_by("username")[:limit]
     )
+
+
+INSPECT_CALLS = "telephony.view_callrecord"
+
+
+def calls_visible_to(user: Any) -> QuerySet[CallRecord]:
+    """The calls ``user`` may list and open (the call log, a call's page, its recording).
+
+    - QA inspectors (``telephony.view_callrecord``): every call of their regions' customers
+      and every call from an unknown number;
+    - supervisors: the calls of the agents they supervise, and calls no agent took;
+    - agents: their own calls.
+    """
+    from hotline.accounts.scope import regions_in_scope
+    from hotline.routing.subscribers import SUPERVISE, USE_DESKTOP
+
+    calls = CallRecord.objects.all()
+    if user.has_perm(INSPECT_CALLS):
+        scope = regions_in_scope(user)
+        if scope is None:
+            return calls
+        return calls.filter(Q(customer__region_id__in=scope) | Q(customer__isnull=True))
+    allowed = Q(pk__in=[])
+    if user.has_perm(SUPERVISE):
+        allowed |= Q(agent__isnull=True) | Q(agent__in=supervised_agents(user).values("pk"))
+    if user.has_perm(USE_DESKTOP):
+        allowed |= Q(agent=user)
+    return calls.filter(allowed)
+
+
+def call_log(
+    user: Any,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    state: str = "",
+    queue: str = "",
+    number: str = "",
+    agent: str = "",
+    recorded: bool = False,
+) -> QuerySet[CallRecord]:
+    """The calls ``user`` may see matching the filters, newest first. ``number``: the
+    caller's number or its last digits; ``agent``: part of the agent's user name."""
+    calls = calls_visible_to(user).select_related("customer", "agent", "disposition")
+    tz = timezone.get_current_timezone()
+    if date_from:
+        calls = calls.filter(offered_at__gte=datetime.combine(date_from, time.min, tzinfo=tz))
+    if date_to:
+        end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
+        calls = calls.filter(offered_at__lt=end)
+    if state:
+        calls = calls.filter(state=state)
+    if queue:
+        calls = calls.filter(queue=queue)
+    if number:
+        calls = calls.filter(caller__endswith=number)
+    if agent:
+        calls = calls.filter(agent__username__icontains=agent)
+    if recorded:
+        calls = calls.exclude(recording="")
+    return calls.order_by("-offered_at", "-id")

@@ -26,7 +26,9 @@ urlpatterns = [
     path("ivr/<int:pk>/publish/", ivr.ivr_publish, name="ivr_publish"),
     path("ivr/<int:pk>/preview/", ivr.ivr_preview, name="ivr_preview"),
     path("ivr/<int:pk>/versions/<int:version_pk>/restore/", ivr.ivr_restore, name="ivr_restore"),
+    path("calls/", calls.call_list, name="calls"),
     path("calls/<int:pk>/", calls.call_detail, name="call"),
+    path("calls/<int:pk>/reveal/", calls.call_reveal, name="call_reveal"),
     path("calls/by-id/<str:call_id>/", calls.call_by_id, name="call_by_id"),
     path("calls/<int:pk>/recording.wav", calls.call_recording, name="recording"),
 ]

@@ -76,6 +76,9 @@ class CallRecord(models.Model):
     recording = models.CharField(_("recording"), max_length=200, blank=True)
     recording_seconds = models.FloatField(_("recording length"), default=0)
 
+    # Shown masked; unmasked only through the audited reveal (``personal_data_reveal``).
+    personal_fields = ("caller",)
+
     class Meta:
         verbose_name = _("call record")
         verbose_name_plural = _("call records")
@@ -84,6 +87,7 @@ class CallRecord(models.Model):
             models.Index(
                 fields=["state"], name="call_open_idx", condition=models.Q(ended_at__isnull=True)
             ),
+            models.Index(fields=["-offered_at", "-id"], name="call_offered_idx"),  # the log
             models.Index(fields=["agent", "-offered_at"], name="call_agent_idx"),
             models.Index(fields=["customer", "-offered_at"], name="call_customer_idx"),
             models.Index(fields=["caller", "-offered_at"], name="call_caller_idx"),

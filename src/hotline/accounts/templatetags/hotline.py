@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.utils.translation import gettext_lazy as _
 
@@ -41,3 +43,26 @@ _MATCH_LABELS = {
 @register.filter
 def match_label(kind: str) -> str:
     return str(_MATCH_LABELS.get(kind, kind))
+
+
+def _seconds(value: float | None) -> str:
+    if value is None or value < 0:
+        return ""
+    minutes, seconds = divmod(round(value), 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+@register.filter
+def call_wait(call: Any) -> str:
+    """How long the caller waited before an agent answered (or until they hung up)."""
+    start = call.queued_at or call.offered_at
+    end = call.answered_at or call.ended_at
+    return _seconds((end - start).total_seconds()) if start and end else ""
+
+
+@register.filter
+def call_talk(call: Any) -> str:
+    """How long the caller talked with an agent."""
+    if not call.answered_at or not call.ended_at:
+        return ""
+    return _seconds((call.ended_at - call.answered_at).total_seconds())

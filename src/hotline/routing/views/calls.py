@@ -1,16 +1,44 @@
-"""A call's page: its steps and its recording."""
+"""The call log, a call's page with its steps, and its recording."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from hotline.audit.personal_data import can_unmask
+from hotline.accounts.menu import menu_entry_allowed
+from hotline.audit.personal_data import can_unmask, personal_data_reveal
+from hotline.pagination import CountlessPaginator
 from hotline.routing import labels, selectors
-from hotline.routing.subscribers import SUPERVISE, USE_DESKTOP
+from hotline.routing.forms import CallLogFilterForm
 from hotline.telephony.models import CallRecord
+
+
+@login_required
+def call_list(request: HttpRequest) -> HttpResponse:
+    """The call log: the calls the user may see, newest first, filtered and paged."""
+    if not menu_entry_allowed("calls", request.user):
+        raise PermissionDenied("calls")
+    queues = labels.queue_labels()
+    form = CallLogFilterForm(request.GET or None, queues=queues)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    calls = selectors.call_log(request.user, **{k: v for k, v in filters.items() if v})
+    page = CountlessPaginator(calls, settings.HOTLINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    for call in page:
+        call.queue_label = queues.get(call.queue, call.queue)
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = (
+        "routing/_call_rows.html" if request.headers.get("HX-Request") else "routing/calls.html"
+    )
+    return render(
+        request,
+        template,
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
 
 
 @login_required
@@ -33,6 +61,15 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def call_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The caller's full number, for a user who may unmask it; the read is audited."""
+    call = _call_for(request, pk)
+    value = personal_data_reveal(user=request.user, obj=call, field="caller")
+    return render(request, "customers/_revealed.html", {"value": value})
+
+
+@login_required
 def call_by_id(request: HttpRequest, call_id: str) -> HttpResponse:
     call = get_object_or_404(CallRecord, call_id=call_id)
     return redirect("routing:call", pk=_call_for(request, call.pk).pk)
@@ -50,15 +87,8 @@ def call_recording(request: HttpRequest, pk: int) -> FileResponse:
 
 
 def _call_for(request: HttpRequest, pk: int) -> CallRecord:
-    """The agent's own calls; supervisors' agents' calls; 404 otherwise."""
-    call = get_object_or_404(
-        CallRecord.objects.select_related("customer", "agent", "disposition"), pk=pk
+    """A call the user may see (``selectors.calls_visible_to``); 404 otherwise."""
+    return get_object_or_404(
+        selectors.calls_visible_to(request.user).select_related("customer", "agent", "disposition"),
+        pk=pk,
     )
-    user = request.user
-    if call.agent_id == user.pk and user.has_perm(USE_DESKTOP):
-        return call
-    if user.has_perm(SUPERVISE) and (
-        call.agent_id is None or selectors.supervised_agents(user).filter(pk=call.agent_id).exists()
-    ):
-        return call
-    raise Http404
