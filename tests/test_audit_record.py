@@ -46,3 +46,19 @@ def test_secret_looking_names_are_never_logged_in_clear(db):
         "nested": {"access_token": "***", "name": "ok"},
         "name": ["a", "b"],
     }
+
+
+def test_every_audited_model_names_its_rows_for_the_audit_log():
+    """The audit log shows ``str(row)``: Django's default, "TrafficSetting object (1)", is
+    English and tells the reader nothing."""
+    from django.apps import apps
+    from django.db import models
+
+    from hotline.audit.record import AuditedModel
+
+    unnamed = [
+        model.__name__
+        for model in apps.get_models()
+        if issubclass(model, AuditedModel) and model.__str__ is models.Model.__str__
+    ]
+    assert unnamed == []

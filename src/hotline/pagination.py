@@ -26,6 +26,11 @@ class CountlessPage(Page):
         return self.number + 1
 
 
+# No list holds this many rows; past it, OFFSET would overflow the database's 64-bit integer
+# (SQLite: "datatype mismatch", PostgreSQL: "bigint out of range").
+MAX_OFFSET = 2**53
+
+
 class CountlessPaginator(Paginator):
     countless = True
 
@@ -34,7 +39,7 @@ class CountlessPaginator(Paginator):
             number = int(number)
         except (TypeError, ValueError):
             raise InvalidPage from None
-        if number < 1:
+        if number < 1 or (number - 1) * self.per_page > MAX_OFFSET:
             raise EmptyPage
         return number
 

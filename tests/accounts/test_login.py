@@ -42,6 +42,16 @@ def test_a_next_page_wins_over_the_landing_page_and_roles_without_one_go_home(wo
     assert attempt(client, "qa1", factories.PASSWORD)["Location"] == reverse("routing:calls")
 
 
+def test_opening_the_site_address_logged_out_still_lands_on_the_days_work(person, client):
+    """Typing the site's address sends a visitor to the login page; that is no page they
+    asked for, so after logging in they land on their day's work, not on the home page."""
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert attempt(client, "li.na", factories.PASSWORD)["Location"] == reverse("routing:desk")
+    assert client.get(reverse("home")).status_code == 200  # the home page itself still works
+
+
 def test_wrong_password_is_refused_and_audited(person, client):
     response = attempt(client, "li.na", "wrong-password")
     assert response.status_code == 200

@@ -76,6 +76,27 @@ def test_an_agent_finds_an_article_by_typing_on_the_customer_page(world, page):
     assert "机顶盒" in page.locator(f"[data-suggested='{article.pk}'] mark").first.inner_text()
 
 
+def test_the_article_editor_loads_nothing_from_outside(world, page, live_server):
+    """Jodit fetches its source-view helpers (Ace, js-beautify) from a public CDN unless told
+    otherwise; a self-hosted call center must not reach out, nor wait for, another host."""
+    factories.user(Role.KNOWLEDGE_EDITOR, regions=[world.city], username="editor")
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            None if request.url.startswith(live_server.url) else outside.append(request.url)
+        ),
+    )
+    log_in(page, "editor")
+    page.wait_for_selector("[data-tile]")
+    page.goto("/knowledge/new/")
+    page.wait_for_selector(".jodit-wysiwyg")
+    page.click(".jodit-toolbar-button_source button")  # the HTML source view
+    page.wait_for_selector(".jodit-source__mirror")
+    page.wait_for_timeout(500)
+    assert outside == []
+
+
 def screenshot_page(page, name: str) -> None:
     from tests.browser.conftest import ARTIFACTS
 

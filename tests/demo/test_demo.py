@@ -109,6 +109,16 @@ def test_demo_build_is_audited_as_one_system_entry():
 
 
 @pytest.mark.django_db
+def test_the_demo_load_reads_in_chinese_where_users_see_it():
+    """The load is listed under "my imports" and in the audit log of a Chinese interface."""
+    from hotline.customers.models import ImportJob
+
+    demo_build(customers=20, seed=3)
+    assert ImportJob.objects.get().original_name == "演示数据：20 个客户，种子 3"
+    assert AuditEntry.objects.get(action="system").object_repr == "演示数据：20 个客户，种子 3"
+
+
+@pytest.mark.django_db
 def test_new_customers_after_the_demo_get_fresh_ids(world):
     demo_build(customers=20, seed=3, reset=True)
     created = Customer.objects.create(name="新客户", region=Region.objects.get(code="cz-tn-01"))

@@ -177,6 +177,16 @@ def test_json_within_the_depth_limit_is_read(client, world, writer, issue_token)
     assert response.status_code == 201
 
 
+def test_a_json_null_body_is_refused_in_the_users_language(client, world, writer, issue_token):
+    """DRF says "No data provided" in English only; the answer must read like the others."""
+    token = issue_token(writer, READ_WRITE)
+    response = client.post(CUSTOMERS, "null", content_type="application/json", **bearer(token))
+    assert response.status_code == 400
+    [problem] = response.json()["error"]["fields"]["non_field_errors"]
+    assert problem["code"] == "null"
+    assert problem["message"] == "请求内容为空：请发送一个 JSON 对象。"
+
+
 @pytest.mark.parametrize("path", ["/api/v1/nothing-here/", "/api/v2/customers/", "/api/x"])
 def test_any_method_on_an_unknown_api_path_is_a_json_404(world, agent, issue_token, path):
     browser = Client(enforce_csrf_checks=True)

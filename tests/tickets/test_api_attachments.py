@@ -217,3 +217,25 @@ def test_a_technician_attaches_to_their_own_order_only(desk, client, open_order)
     assert colleague.status_code == 403
     assert colleague.json()["error"]["code"] == "permission_denied"
     assert ticket.attachments.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "kept"),
+    [
+        ("invoice.pdf.exe", b"%PDF-1.4\n", "invoice.pdf.pdf"),
+        ("photo.jpg", PNG, "photo.png"),
+        ("scan.html", PNG, "scan.png"),
+        ("meter", b"\xff\xd8\xff\xe0", "meter.jpg"),
+        ("Box.JPEG", b"\xff\xd8\xff\xe0", "Box.JPEG"),
+    ],
+)
+def test_a_files_name_ends_in_what_its_bytes_are(desk, client, open_order, name, content, kept):
+    """The download keeps the uploaded name: a PDF named .exe would reach a dispatcher's PC as
+    a program (and a photo named .html would open in the browser), so the extension follows
+    the type the bytes were recognised as."""
+    ticket = open_order()
+    response = _upload(client, ticket, token_for(desk.dispatcher), name=name, content=content)
+    assert response.status_code == 201, response.content
+    assert response.json()["name"] == kept
+    attachment = TicketAttachment.objects.get(pk=response.json()["id"])
+    assert attachment.file.name.endswith(kept.rsplit(".", 1)[-1])

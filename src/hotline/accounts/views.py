@@ -26,8 +26,11 @@ class LoginView(auth_views.LoginView):
         return landing_url(self.request.user) or super().get_default_redirect_url()
 
 
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # The site's address is no page the visitor asked for: without a ``next`` they land
+        # on their day's work after logging in (LoginView.get_default_redirect_url).
+        return redirect("login")
     summary = selectors.user_summary(user=request.user)
     return render(
         request,

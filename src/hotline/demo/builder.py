@@ -487,7 +487,7 @@ def _audit(customers: int, seed: int, reset: bool) -> None:
     audit_record(
         action="system",
         model="customers.customer",
-        object_repr=f"demo data: {customers} customers, seed {seed}",
+        object_repr=f"演示数据：{customers} 个客户，种子 {seed}",
         changes={"customers": customers, "seed": seed, "reset": reset},
     )
 
@@ -537,7 +537,7 @@ def _build_in_short_transactions(
     now = timezone.now()
     job = ImportJob.objects.create(
         file_path="",
-        original_name=f"demo data: {customers} customers, seed {seed}"[:255],
+        original_name=f"演示数据：{customers} 个客户，种子 {seed}"[:255],
         file_format=ImportJob.Format.CSV,
         status=ImportJob.Status.IMPORTING,
         dry_run=False,

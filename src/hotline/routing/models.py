@@ -270,3 +270,6 @@ class TrafficSetting(AuditedModel):
     class Meta:
         verbose_name = _("simulated traffic")
         verbose_name_plural = _("simulated traffic")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

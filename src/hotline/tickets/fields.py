@@ -32,6 +32,29 @@ SIGNATURES: dict[str, tuple[tuple[int, bytes], ...]] = {
 }
 
 
+# The extensions a file of each type may keep; a name without one gets the first.
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "image/jpeg": (".jpg", ".jpeg", ".jpe"),
+    "image/png": (".png",),
+    "image/gif": (".gif",),
+    "image/webp": (".webp",),
+    "image/heic": (".heic", ".heif"),
+    "application/pdf": (".pdf",),
+}
+
+
+def name_for_type(name: str, content_type: str) -> str:
+    """``name`` ending in an extension of ``content_type``: a PDF named "x.pdf.exe" is
+    downloaded as "x.pdf.pdf", not as a program; a PNG named "x.jpg" as "x.png"."""
+    extensions = EXTENSIONS.get(content_type)
+    if not extensions:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if dot and stem and f".{suffix.lower()}" in extensions:
+        return name
+    return f"{stem if dot and stem else name}{extensions[0]}"
+
+
 def sniff_type(head: bytes) -> str:
     """The content type ``head`` (a file's first bytes) shows, or "" if none we accept."""
     for content_type, marks in SIGNATURES.items():
@@ -64,6 +87,7 @@ def check_upload(upload: UploadedFile, key: str) -> None:
         message = _("Only photos (JPEG, PNG, GIF, WebP, HEIC) and PDF files can be attached.")
         raise ValidationError({key: ValidationError(message, code="file_type")})
     upload.content_type = found  # stored and served as what the bytes are
+    upload.name = name_for_type(upload.name or "", found)
 
 
 def _clean_one(

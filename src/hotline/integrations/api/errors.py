@@ -128,9 +128,13 @@ def _field_errors(detail: Any) -> dict[str, Any]:
     return result
 
 
+# DRF messages that DRF itself does not translate.
+_UNTRANSLATED = {"No data provided": _("The request body is empty: send a JSON object.")}
+
+
 def _one(item: Any) -> Any:
     if isinstance(item, exceptions.ErrorDetail):
-        return {"code": item.code, "message": str(item)}
+        return {"code": item.code, "message": str(_UNTRANSLATED.get(str(item), item))}
     if isinstance(item, dict):
         return {key: _one(value) for key, value in item.items()}
     return {"code": "invalid", "message": str(item)}

@@ -45,6 +45,11 @@
         height: 420,
         toolbarAdaptive: false,
         buttons: "bold,italic,underline,strikethrough,|,ul,ol,|,paragraph,|,table,link,image,file,|,hr,eraser,undo,redo,source",
+        // The source view's code editor (Ace) and HTML beautifier would be fetched from a
+        // public CDN: Hotline is self-hosted and loads nothing from outside, so the source
+        // view is a plain text area.
+        sourceEditor: "area",
+        beautifyHTML: false,
         askBeforePasteHTML: false,
         askBeforePasteFromWord: false,
         defaultActionOnPaste: "insert_clear_html",
