@@ -275,13 +275,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     from hotline.accounts.models import User
     from hotline.demo.builder import demo_build
 
-    if not User.objects.exists():
+    first_start = not User.objects.exists()
+    if first_start:
         print(f"First start: loading demo data ({settings.HOTLINE_DEMO_CUSTOMERS} customers)…")
         # Nobody else uses the database yet: short transactions, no pauses between them.
         demo_build(customers=settings.HOTLINE_DEMO_CUSTOMERS, seed=2026, progress=True, alone=True)
     from hotline.routing.demo import switchboard_demo_setup
 
     switchboard_demo_setup()
+    if first_start:  # a week of calls, so the call log and the timelines are not empty
+        from hotline.demo.calls import build_call_demo
+
+        build_call_demo(seed=2026)
     worker = _child([sys.executable, "-m", "hotline.cli", "worker"])
     boss = _start_demo_boss()
     _print_logins(args.host, args.port)

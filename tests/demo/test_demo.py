@@ -66,7 +66,7 @@ LANDINGS = {
     "dispatcher": "/orders/board/",
     "technician": "/orders/my/",
     "editor": "/knowledge/desk/",
-    "inspector": "/",
+    "inspector": "/desk/calls/",
     "manager": "/orders/reports/",
     "admin": "/",
 }
@@ -80,7 +80,7 @@ def test_every_role_has_a_demo_login_that_works(client):
         assert user.role.code == role_code
         response = client.post("/login/", {"username": username, "password": "hotline-demo"})
         assert response.status_code == 302, username
-        # Each role lands on its day's work (the home page's tiles for QA and admins), and
+        # Each role lands on its day's work (the home page's tiles for admins), and
         # that page answers with content for the demo user.
         landing = client.get(response["Location"])
         assert landing.status_code == 200, (username, response["Location"])

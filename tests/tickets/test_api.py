@@ -161,3 +161,39 @@ def test_order_types_describe_their_forms(desk, client):
     fault = next(t for t in response.json() if t["code"] == "fault-repair")
     assert [f["key"] for f in fault["fields"]] == ["symptom", "device", "photo"]
     assert fault["fields"][0]["choices"] == ["无信号", "马赛克", "机顶盒不开机"]
+
+
+def test_ids_too_large_for_the_database_are_refused_by_field(desk, client):
+    headers = token_for(desk.dispatcher)
+    huge = "99999999999999999999"
+    listing = client.get(f"/api/v1/tickets/?customer={huge}", **headers)
+    assert listing.status_code == 400 and "customer" in listing.json()["error"]["fields"]
+    assert client.get("/api/v1/tickets/?customer=abc", **headers).status_code == 400
+    opened = client.post(
+        "/api/v1/tickets/",
+        {**BODY, "customer": int(huge)},
+        content_type="application/json",
+        **headers,
+    )
+    assert opened.status_code == 400 and "customer" in opened.json()["error"]["fields"]
+    assert client.get(f"/api/v1/tickets/{huge}/", **headers).status_code == 404
+    action = client.post(
+        f"/api/v1/tickets/{huge}/actions/",
+        {"action": "dispatch", "technician": int(huge)},
+        content_type="application/json",
+        **headers,
+    )
+    assert action.status_code == 400 and "technician" in action.json()["error"]["fields"]
+
+
+def test_unknown_codes_are_named_in_the_users_language(desk, client):
+    headers = {**token_for(desk.dispatcher), "HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    response = client.post(
+        "/api/v1/tickets/",
+        {**BODY, "region": "nowhere"},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["region"][0]["code"] == "unknown"
+    assert "Unknown" not in response.content.decode()

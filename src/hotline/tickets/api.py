@@ -45,6 +45,7 @@ from hotline.tickets.workflow import TRANSITIONS, IllegalTransition, State
 
 ACTIONS = sorted(name for name in TRANSITIONS if name != "fault_resolve")
 CONFLICT = {409: OpenApiResponse(ErrorOut, description="illegal_transition")}
+MAX_ID = 2**63 - 1  # larger ids overflow the database's integer: refused, not a 500
 
 
 class FormFieldOut(serializers.Serializer):
@@ -64,7 +65,9 @@ class OrderTypeOut(serializers.Serializer):
 
 class TicketIn(serializers.Serializer):
     order_type = serializers.SlugField(help_text="Code of the order type (GET /order-types/).")
-    customer = serializers.IntegerField(required=False, allow_null=True)
+    customer = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID
+    )
     region = serializers.SlugField(required=False, help_text="Region code (without a customer).")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     category = serializers.SlugField(required=False, help_text="Statistic item code.")
@@ -79,7 +82,9 @@ class TicketIn(serializers.Serializer):
 class ActionIn(serializers.Serializer):
     action = serializers.ChoiceField(choices=ACTIONS)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    technician = serializers.IntegerField(required=False, help_text="For dispatch/redispatch.")
+    technician = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="For dispatch/redispatch."
+    )
     parts_used = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     confirmation_code = serializers.CharField(required=False, allow_blank=True, max_length=8)
     satisfied = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -201,8 +206,13 @@ class TicketListApi(ApiView):
         tickets = selectors.ticket_list(
             request.user, query=params.get("number", ""), state=params.get("state", "")
         )
-        if params.get("customer", "").isdigit():
-            tickets = tickets.filter(customer_id=int(params["customer"]))
+        customer = params.get("customer", "")
+        if customer:
+            if not customer.isdigit() or int(customer) > MAX_ID:
+                raise serializers.ValidationError(
+                    {"customer": [gettext_lazy("A customer id is a whole number.")]}
+                )
+            tickets = tickets.filter(customer_id=int(customer))
         if params.get("external_ref"):
             tickets = tickets.filter(external_ref=params["external_ref"])
         paginator = TicketPagination()
@@ -224,7 +234,13 @@ class TicketListApi(ApiView):
             data = form.validated_data
             order_type = OrderType.objects.filter(code=data["order_type"], active=True).first()
             if order_type is None:
-                raise serializers.ValidationError({"order_type": ["Unknown order type."]})
+                raise serializers.ValidationError(
+                    {
+                        "order_type": [
+                            ErrorDetail(gettext_lazy("Unknown order type."), code="unknown")
+                        ]
+                    }
+                )
             customer = (
                 get_customer_for(request.user, data["customer"]) if data.get("customer") else None
             )
@@ -232,7 +248,9 @@ class TicketListApi(ApiView):
             if data.get("region"):
                 region = Region.objects.filter(code=data["region"]).first()
                 if region is None:
-                    raise serializers.ValidationError({"region": ["Unknown region."]})
+                    raise serializers.ValidationError(
+                        {"region": [ErrorDetail(gettext_lazy("Unknown region."), code="unknown")]}
+                    )
             category_id = None
             if data.get("category"):
                 category_id = (
@@ -241,7 +259,13 @@ class TicketListApi(ApiView):
                     .first()
                 )
                 if category_id is None:
-                    raise serializers.ValidationError({"category": ["Unknown statistic item."]})
+                    raise serializers.ValidationError(
+                        {
+                            "category": [
+                                ErrorDetail(gettext_lazy("Unknown statistic item."), code="unknown")
+                            ]
+                        }
+                    )
             ticket = ticket_open(
                 by=request.user,
                 order_type=order_type,
@@ -300,7 +324,13 @@ class TicketActionApi(ApiView):
             kwargs: dict[str, Any] = {"note": data.get("note", "")}
             if action in ("dispatch", "redispatch"):
                 if not data.get("technician"):
-                    raise serializers.ValidationError({"technician": ["Name the technician."]})
+                    raise serializers.ValidationError(
+                        {
+                            "technician": [
+                                ErrorDetail(gettext_lazy("Name the technician."), code="required")
+                            ]
+                        }
+                    )
                 kwargs["technician"] = get_object_or_404(
                     Technician.objects.select_related("user"), pk=data["technician"]
                 )

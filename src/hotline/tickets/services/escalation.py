@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
@@ -182,7 +183,7 @@ def sla_warning(ticket: Ticket, *, timer_id: int | None, now: datetime.datetime)
         ticket,
         "sla_warning",
         note=_("Resolution due at %(due)s.")
-        % {"due": due.astimezone(datetime.UTC).isoformat() if due else "—"},
+        % {"due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "—"},
         owner_id=ticket.owner_id,
         timer_id=timer_id,
         at=now,

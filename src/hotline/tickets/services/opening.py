@@ -224,7 +224,9 @@ def ticket_open(
                 at=now,
             )
         if chain:
-            history_add(ticket, "owner_assigned", owner_id=chain[0], data={"level": 1}, at=now)
+            history_add(
+                ticket, "owner_assigned", by=by, owner_id=chain[0], data={"level": 1}, at=now
+            )
         audit_saved(ticket, created=True)
         publish_ticket("ticket.created", ticket, source=source, description=description[:500])
         if chain:
