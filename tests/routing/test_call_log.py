@@ -161,3 +161,15 @@ def test_a_calls_page_shows_its_facts_and_steps(client, calls, manager):
     assert "0:20" in html  # waited 20 s
     assert "1:15" in html  # talked 75 s
     assert 'id="recording"' in html
+
+
+def test_step_details_read_as_labels_not_keys():
+    from django.utils import translation
+
+    from hotline.routing.labels import step_detail
+
+    detail = {"queue": "tv", "hung_up_by": "caller", "channel": "sim/1"}
+    with translation.override("en"):
+        assert step_detail(detail, {"tv": "电视"}) == "queue: 电视 · hung up by: Caller"
+    with translation.override("zh-hans"):
+        assert step_detail(detail, {"tv": "电视"}) == "队列: 电视 · 挂断方: 主叫"

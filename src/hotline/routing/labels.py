@@ -79,6 +79,46 @@ STEP_KINDS = {
 }
 
 
+# What a call step's ``detail`` says, as a call's page shows it (technical keys such as the
+# channel stay out).
+STEP_DETAIL = {
+    "key": _("key pressed"),
+    "label": _("menu"),
+    "queue": _("queue"),
+    "from": pgettext_lazy("call step", "from"),
+    "to": pgettext_lazy("call step", "to"),
+    "number": _("number"),
+    "by": _("by"),
+    "agent": _("agent"),
+    "reason": _("reason"),
+    "cause": _("cause"),
+    "hung_up_by": _("hung up by"),
+    "disposition": _("disposition"),
+    "waited": _("waited (s)"),
+    "callback": pgettext_lazy("call step", "callback"),
+    "consult": _("consultation"),
+}
+
+
+def step_detail(detail: dict[str, Any] | None, queues: dict[str, str]) -> str:
+    """A step's detail as one readable line: "queue: 宽带 · hung up by: caller"."""
+    from hotline.telephony.models import CallRecord
+
+    parts = []
+    for key, label in STEP_DETAIL.items():
+        value = (detail or {}).get(key)
+        if value in (None, "", False, [], {}):
+            continue
+        if key == "queue":
+            value = queues.get(str(value), value)
+        elif key == "hung_up_by":
+            value = dict(CallRecord.HungUpBy.choices).get(value, value)
+        elif value is True:
+            value = _("yes")
+        parts.append(f"{label}: {value}")
+    return " · ".join(parts)
+
+
 SPY_OPS = [
     ("listen", _("Listen")),
     ("whisper", _("Whisper")),

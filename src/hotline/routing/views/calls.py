@@ -45,16 +45,18 @@ def call_list(request: HttpRequest) -> HttpResponse:
 def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     call = _call_for(request, pk)
     steps = list(call.steps.select_related("agent"))
+    queues = labels.queue_labels()
     for step in steps:
         step.label = labels.STEP_KINDS.get(step.kind, step.kind)
+        step.detail_text = labels.step_detail(step.detail, queues)
     return render(
         request,
         "routing/call.html",
         {
             "call": call,
             "steps": steps,
-            "queue_label": labels.queue_labels().get(call.queue, call.queue),
-            "ivr_steps": labels.ivr_path_steps(call.ivr_path, labels.queue_labels()),
+            "queue_label": queues.get(call.queue, call.queue),
+            "ivr_steps": labels.ivr_path_steps(call.ivr_path, queues),
             "can_unmask": can_unmask(request.user),
         },
     )
