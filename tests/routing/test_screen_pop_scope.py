@@ -82,3 +82,27 @@ def test_the_pop_read_from_the_database_applies_the_same_scope():
 
     assert stores.screen_pop(record, agent_id=inside.pk)["customer"]["id"] == customer.pk
     assert stores.screen_pop(record, agent_id=outside.pk)["customer"] is None
+
+
+def test_the_pops_cached_scope_follows_region_and_role_changes():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hotline.accounts.models import Role
+    from hotline.routing.stores import pop_customer_for
+
+    city, town = factories.region("city"), factories.region("town")
+    (agent,) = configure(agents=1)
+    agent.regions.set([city])
+    customer = {"id": 1, "name": "王伟", "region_id": city.pk}
+    assert pop_customer_for(agent_id=agent.pk, customer=customer) == customer
+    with CaptureQueriesContext(connection) as reads:
+        assert pop_customer_for(agent_id=agent.pk, customer=customer) == customer
+    assert len(reads.captured_queries) == 0  # cached: no row read at each offer
+    agent.regions.set([town])  # an admin moves the agent: the ACL version moves
+    assert pop_customer_for(agent_id=agent.pk, customer=customer) is None
+    agent.regions.set([city])
+    assert pop_customer_for(agent_id=agent.pk, customer=customer) == customer
+    agent.role = Role.objects.get(code="technician")  # no right to see customers
+    agent.save()
+    assert pop_customer_for(agent_id=agent.pk, customer=customer) is None

@@ -62,6 +62,15 @@ def acl_key(user: Any, what: str) -> str:
     )
 
 
+def acl_user_key(what: str, user_id: int) -> str:
+    """Key of an answer cached per user id alone (no user row read to build the key):
+    forgotten when the user's row changes (``_user_saved``) or the version moves."""
+    return f"hotline:acl:{what}:{acl_version()}:user:{user_id}"
+
+
+USER_KEYED = ("pop",)  # what is cached under ``acl_user_key`` (the screen pop's scope)
+
+
 def connect() -> None:
     from django.contrib.auth.models import Group
 
@@ -88,4 +97,9 @@ def _user_saved(sender: Any, instance: Any, update_fields: Any = None, **kwargs:
     from hotline.push.send import push_send
 
     user_id = instance.pk
-    transaction.on_commit(lambda: push_send(f"user.{user_id}", ACL_EVENT, {}))
+
+    def forget_and_announce() -> None:
+        cache.delete_many([acl_user_key(what, user_id) for what in USER_KEYED])
+        push_send(f"user.{user_id}", ACL_EVENT, {})
+
+    transaction.on_commit(forget_and_announce)

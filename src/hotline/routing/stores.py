@@ -217,13 +217,35 @@ def pop_customer_for(
     is outside their scope, the same rule as ``customers.selectors.get_customer_for``."""
     if customer is None or agent_id is None:
         return None
-    user = User.objects.select_related("role").filter(pk=agent_id, is_active=True).first()
-    if user is None or not user.has_perm(VIEW_PERMISSION):
-        return None
-    scope = regions_in_scope(user)
-    if scope is not None and customer.get("region_id") not in scope:
+    may_view, scope = _pop_scope(agent_id)
+    if not may_view or (scope is not None and customer.get("region_id") not in scope):
         return None
     return customer
+
+
+# A pop is pushed at every offer: the agent's right to see customers and their region scope
+# are cached (the ACL cache, Redis in production) instead of read from their row each time.
+# An admin's change to roles, regions or permissions moves the ACL version, a change to the
+# agent's own row (deactivated, another role) forgets their entry: both are seen at the next
+# pop.
+POP_SCOPE_TTL = 60  # as long as the ACL cache keeps a user's permissions
+
+
+def _pop_scope(agent_id: int) -> tuple[bool, frozenset[int] | None]:
+    from django.core.cache import cache
+
+    from hotline.accounts.acl_cache import acl_user_key
+
+    key = acl_user_key("pop", agent_id)
+    cached = cache.get(key)
+    if cached is not None:
+        may_view, scope = cached
+        return may_view, None if scope == "all" else frozenset(scope)
+    user = User.objects.select_related("role").filter(pk=agent_id, is_active=True).first()
+    may_view = user is not None and user.has_perm(VIEW_PERMISSION)
+    scope = regions_in_scope(user) if may_view else frozenset()
+    cache.set(key, (may_view, "all" if scope is None else sorted(scope)), POP_SCOPE_TTL)
+    return may_view, scope
 
 
 # Steps that ring an agent: their desktop pops the caller (a colleague's consult or
