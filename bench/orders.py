@@ -222,6 +222,12 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--database", default="", help="database URL (default: fresh SQLite)")
     parser.add_argument("--redis", default="", help="Redis URL: cache and channel layer")
+    parser.add_argument(
+        "--web-threads",
+        type=int,
+        default=0,
+        help="request threads per web process (default: the setting)",
+    )
     args = parser.parse_args()
 
     var_dir = tempfile.mkdtemp(prefix="hotline-bench-orders-")
@@ -240,6 +246,8 @@ def main() -> None:
     )
     if args.database:
         env["HOTLINE_DATABASE_URL"] = args.database
+    if args.web_threads:
+        env["HOTLINE_WEB_THREADS"] = str(args.web_threads)
     if args.redis:
         env["HOTLINE_REDIS_URL"] = args.redis
     os.environ.update(env)

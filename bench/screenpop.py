@@ -618,6 +618,12 @@ def main() -> None:
         action="store_false",
         help="do not subscribe to the live queue figures",
     )
+    parser.add_argument(
+        "--web-threads",
+        type=int,
+        default=0,
+        help="request threads per web process (default: the setting)",
+    )
     parser.add_argument("--http-connections", type=int, default=32)
     parser.add_argument("--connect-concurrency", type=int, default=50)
     args = parser.parse_args()
@@ -656,6 +662,8 @@ def main() -> None:
         # `hotline run` starts the demo BOSS too, here on a port of its own.
         env["HOTLINE_DEMO_BOSS"] = "1"
         env["HOTLINE_BOSS_URL"] = f"http://127.0.0.1:{free_port()}/demo-boss/api/v1"
+    if args.web_threads:
+        env["HOTLINE_WEB_THREADS"] = str(args.web_threads)
     os.environ.update(env)
     for key in ("HOTLINE_DATABASE_URL", "HOTLINE_REDIS_URL"):
         if key not in env:
