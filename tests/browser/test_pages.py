@@ -34,7 +34,7 @@ def test_agent_lands_on_a_home_page_with_only_agent_entries(world, page, screens
     log_in(page, "agent_d1")
     page.wait_for_selector("[data-tile]")
     tiles = page.locator("[data-tile]").evaluate_all("els => els.map(e => e.dataset.tile)")
-    assert tiles == ["desk", "customers", "knowledge", "orders", "faults"]
+    assert tiles == ["desk", "calls", "customers", "knowledge", "orders", "faults"]
     screenshot("home-agent")
     page.click("[data-tile=customers]")
     page.wait_for_selector("[data-customer]")

@@ -197,3 +197,18 @@ def test_unknown_codes_are_named_in_the_users_language(desk, client):
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["region"][0]["code"] == "unknown"
     assert "Unknown" not in response.content.decode()
+
+
+def test_fields_the_api_does_not_take_are_named_not_dropped(desk, client):
+    headers = token_for(desk.dispatcher)
+    response = client.post(
+        "/api/v1/tickets/",
+        {**BODY, "priorty": "major", "owner": 1},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    assert set(fields) == {"owner", "priorty"}
+    assert fields["owner"][0]["code"] == "unknown_field"
+    assert not Ticket.objects.exists()

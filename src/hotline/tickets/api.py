@@ -36,6 +36,7 @@ from hotline.integrations.api.errors import RequestTooLarge, error_body
 from hotline.integrations.api.idempotency import idempotent
 from hotline.integrations.api.permissions import token_allows
 from hotline.integrations.api.serializers import ErrorOut
+from hotline.integrations.api.strict import StrictSerializer
 from hotline.integrations.api.views import ERRORS, IDEMPOTENCY_PARAMETER, WRITE_ERRORS, ApiView
 from hotline.tickets import selectors
 from hotline.tickets.models import OrderType, Priority, Ticket, TicketAttachment
@@ -63,7 +64,7 @@ class OrderTypeOut(serializers.Serializer):
     fields = FormFieldOut(many=True, source="field_list")
 
 
-class TicketIn(serializers.Serializer):
+class TicketIn(StrictSerializer):
     order_type = serializers.SlugField(help_text="Code of the order type (GET /order-types/).")
     customer = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=MAX_ID
@@ -79,7 +80,7 @@ class TicketIn(serializers.Serializer):
     external_ref = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
 
-class ActionIn(serializers.Serializer):
+class ActionIn(StrictSerializer):
     action = serializers.ChoiceField(choices=ACTIONS)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     technician = serializers.IntegerField(

@@ -19,6 +19,7 @@ from hotline.customers.models import (
     Subscription,
     TimelineEntry,
 )
+from hotline.integrations.api.strict import StrictSerializer
 from hotline.integrations.models import WEBHOOK_EVENTS, WebhookEndpoint
 
 
@@ -186,12 +187,12 @@ class SchemaField(TextField):
             raise serializers.ValidationError(problem.message, code=problem.code) from None
 
 
-class PhoneIn(serializers.Serializer):
+class PhoneIn(StrictSerializer):
     number = SchemaField(fields.PHONE, required=True, allow_blank=False)
     kind = serializers.ChoiceField(choices=CustomerPhone.Kind.choices, required=False)
 
 
-class CustomerIn(serializers.Serializer):
+class CustomerIn(StrictSerializer):
     """Fields a client may set; ``region`` is the region's code (stable across systems).
 
     ``phone`` is the primary number; ``phones`` (on create) adds numbers with their type.
@@ -213,7 +214,7 @@ class CustomerIn(serializers.Serializer):
     vip_level = serializers.IntegerField(min_value=0, max_value=9, required=False)
 
 
-class NoteIn(serializers.Serializer):
+class NoteIn(StrictSerializer):
     title = TextField(max_length=200)
     body = TextField(required=False, allow_blank=True, default="")
 
@@ -224,7 +225,7 @@ class NoteOut(serializers.ModelSerializer):
         fields = ["id", "customer", "kind", "at", "title", "body", "author"]
 
 
-class WebhookEndpointIn(serializers.Serializer):
+class WebhookEndpointIn(StrictSerializer):
     name = TextField(max_length=100)
     url = serializers.URLField(max_length=500)
     events = serializers.ListField(
