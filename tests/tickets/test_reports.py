@@ -107,6 +107,8 @@ def test_the_page_and_its_excel_export(desk, month, client):
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="report-charts"' in html and "echarts" in html
+    # Each figure's definition is on the page itself, not a path in the source tree.
+    assert "data-definitions" in html and "统计口径" in html and "docs/" not in html
     export = client.get(reverse("tickets:reports_export") + query)
     book = load_workbook(io.BytesIO(export.content))
     assert book.sheetnames[0] == "按时情况"

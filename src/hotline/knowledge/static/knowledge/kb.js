@@ -49,6 +49,7 @@
         // public CDN: Hotline is self-hosted and loads nothing from outside, so the source
         // view is a plain text area.
         sourceEditor: "area",
+        hidePoweredByJodit: true,
         beautifyHTML: false,
         askBeforePasteHTML: false,
         askBeforePasteFromWord: false,
