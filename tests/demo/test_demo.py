@@ -111,9 +111,9 @@ def test_demo_build_is_audited_as_one_system_entry():
 @pytest.mark.django_db
 def test_the_demo_load_reads_in_chinese_where_users_see_it():
     """The load is listed under "my imports" and in the audit log of a Chinese interface."""
-    from hotline.customers.models import ImportJob
-
     from django.db import connection
+
+    from hotline.customers.models import ImportJob
 
     demo_build(customers=20, seed=3)
     if connection.vendor == "sqlite":  # PostgreSQL loads it in one transaction, no import job
