@@ -51,6 +51,16 @@ def database(tmp_path_factory):
     yield from live_database(tmp_path_factory.mktemp("livedb"))
 
 
+def _production_env(tmp_path, database):
+    """Processes sharing the local Redis as cache and channel layer (a prefix of their own)."""
+    return make_live_env(
+        tmp_path,
+        database.url,
+        HOTLINE_REDIS_URL="redis://127.0.0.1:6379/14",
+        HOTLINE_CHANNEL_PREFIX=f"t{uuid.uuid4().hex[:8]}",
+    )
+
+
 def _session(live, name: str, role: str = "agent") -> tuple[int, str]:
     user_id, key = live.python(_SESSION.format(name=name, role=role)).split()
     return int(user_id), key
@@ -107,12 +117,7 @@ def test_embedded_a_push_from_the_worker_reaches_a_websocket_in_the_web_process(
 
 @pytest.mark.skipif(not _redis_available(), reason="needs the local Redis server")
 def test_production_two_web_processes_and_a_worker_share_the_redis_layer(database, tmp_path):
-    live = make_live_env(
-        tmp_path,
-        database.url,
-        HOTLINE_REDIS_URL="redis://127.0.0.1:6379/14",
-        HOTLINE_CHANNEL_PREFIX=f"t{uuid.uuid4().hex[:8]}",
-    )
+    live = _production_env(tmp_path, database)
     try:
         user_id, session = _session(live, "redis")
         port = _serve(live, workers=2)
@@ -129,12 +134,7 @@ def test_production_two_web_processes_and_a_worker_share_the_redis_layer(databas
 
 @pytest.mark.skipif(not _redis_available(), reason="needs the local Redis server")
 def test_production_a_push_process_holds_the_sockets_and_serves_nothing_else(database, tmp_path):
-    live = make_live_env(
-        tmp_path,
-        database.url,
-        HOTLINE_REDIS_URL="redis://127.0.0.1:6379/14",
-        HOTLINE_CHANNEL_PREFIX=f"t{uuid.uuid4().hex[:8]}",
-    )
+    live = _production_env(tmp_path, database)
     try:
         user_id, session = _session(live, "pushproc")
         push_port = free_port()

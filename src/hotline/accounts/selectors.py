@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from django.apps import apps
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from hotline.accounts.models import AuditEntry, Team, Technician, User
 from hotline.accounts.scope import regions_in_scope
+from hotline.periods import within_days
 
 
 def team_list(*, user: User) -> QuerySet[Team]:
@@ -73,13 +73,7 @@ def audit_entry_list(
         entries = entries.filter(model=model)
     if object_id:
         entries = entries.filter(object_id=object_id)
-    tz = timezone.get_current_timezone()
-    if date_from:
-        entries = entries.filter(at__gte=datetime.combine(date_from, time.min, tzinfo=tz))
-    if date_to:
-        entries = entries.filter(
-            at__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
-        )
+    entries = entries.filter(within_days("at", date_from, date_to))
     return entries.order_by("-at", "-id")
 
 

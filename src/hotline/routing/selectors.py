@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from hotline.accounts.models import User
 from hotline.customers.models import ServiceAccount, Subscription
 from hotline.customers.selectors import customer_timeline, get_customer_for
+from hotline.periods import within_days
 from hotline.routing import hooks, labels
 from hotline.routing.models import AgentSkill, NotReadyReason, Queue
 from hotline.telephony.models import CallRecord
@@ -176,12 +176,7 @@ def call_log(
     """The calls ``user`` may see matching the filters, newest first. ``number``: the
     caller's number or its last digits; ``agent``: part of the agent's user name."""
     calls = calls_visible_to(user).select_related("customer", "agent", "disposition")
-    tz = timezone.get_current_timezone()
-    if date_from:
-        calls = calls.filter(offered_at__gte=datetime.combine(date_from, time.min, tzinfo=tz))
-    if date_to:
-        end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
-        calls = calls.filter(offered_at__lt=end)
+    calls = calls.filter(within_days("offered_at", date_from, date_to))
     if state:
         calls = calls.filter(state=state)
     if queue:

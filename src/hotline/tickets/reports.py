@@ -27,6 +27,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from hotline.accounts.models import Region
+from hotline.periods import day_after, day_start
 from hotline.tickets.models import SlaPolicy, Ticket
 from hotline.tickets.workflow import OPEN_STATES, State
 
@@ -40,12 +41,7 @@ class Period:
 
     @property
     def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
-        tz = timezone.get_current_timezone()
-        first = datetime.datetime.combine(self.start, datetime.time.min, tzinfo=tz)
-        after = datetime.datetime.combine(
-            self.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
-        )
-        return first, after
+        return day_start(self.start), day_after(self.end)
 
     @classmethod
     def this_month(cls, today: datetime.date | None = None) -> Period:

@@ -15,6 +15,7 @@ from hotline.knowledge.search import backends, snippet
 from hotline.knowledge.search.index import day_number
 from hotline.knowledge.search.query import SearchQuery, parse
 from hotline.knowledge.search.synonyms import current_synonyms
+from hotline.periods import day_after, day_start
 
 PER_PAGE = 20
 # Per tier, at most this many of the newest matches are ranked (see backends.match).
@@ -101,7 +102,6 @@ def article_search(
     scope = knowledge_scope(user)
     if not query or not scope.can_read:
         return result
-    tz = timezone.get_current_timezone()
     filters = backends.Filters(
         group_ids=None if scope.read_group_ids is None else sorted(scope.read_group_ids),
         region_ids=None if scope.region_ids is None else sorted(scope.region_ids),
@@ -118,11 +118,9 @@ def article_search(
     if tag is not None:
         filters.tag_id = tag.pk
     if date_from:
-        filters.published_from = datetime.datetime.combine(date_from, datetime.time.min, tz)
+        filters.published_from = day_start(date_from)
     if date_to:
-        filters.published_before = datetime.datetime.combine(
-            date_to + datetime.timedelta(days=1), datetime.time.min, tz
-        )
+        filters.published_before = day_after(date_to)
     offset = (result.page - 1) * per_page
     arguments = {
         "fts5": query.fts5(),

@@ -45,14 +45,17 @@ def _set_owner(
     ticket.save(update_fields=[*fields, "updated_at"])
 
 
-def ticket_first_owner(*, ticket: Ticket, now: datetime.datetime) -> None:
-    """Give a just-opened order its first owner (inside ``ticket_open``'s transaction)."""
+def ticket_first_owner(
+    *, ticket: Ticket, now: datetime.datetime, chain: list[int] | None = None
+) -> None:
+    """Give a just-opened order its first owner (inside ``ticket_open``'s transaction).
+    ``chain``: the region's escalation chain, when the caller has it already."""
     if ticket.order_type.auto_dispatch:
         from hotline.tickets.services.dispatching import ticket_dispatch_auto
 
         if ticket_dispatch_auto(ticket=ticket, by=None, now=now) is not None:
             return
-    chain = escalation_chain(ticket.region)
+    chain = escalation_chain(ticket.region) if chain is None else chain
     if not chain:
         history_add(ticket, "no_owner", note=_("Nobody in this region's chain to own it."))
         return

@@ -194,7 +194,9 @@ def ticket_open(
         # The first owner of the region's chain is written with the order (not by a second
         # update), so the order's first timers are made once, owner timer included.
         chain = (
-            escalation_chain(region) if area_fault is None and not order_type.auto_dispatch else []
+            escalation_chain(region)
+            if area_fault is None and not order_type.auto_dispatch
+            else None
         )
         if chain:
             ticket.set_owner(chain[0], level=1, at=now, at_top=len(chain) == 1)
@@ -247,7 +249,7 @@ def ticket_open(
         if area_fault is None and not chain:  # auto-dispatch, or nobody in the chain
             from hotline.tickets.services.escalation import ticket_first_owner
 
-            ticket_first_owner(ticket=ticket, now=now)
+            ticket_first_owner(ticket=ticket, now=now, chain=chain)
     return ticket
 
 
