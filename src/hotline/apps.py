@@ -16,9 +16,11 @@ class SiteConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
+        from hotline import config_cache
         from hotline.db import apply_busy_timeout
 
         connection_created.connect(apply_busy_timeout, dispatch_uid="hotline_busy_timeout")
+        config_cache.connect()
 
 
 class LoginThrottlingConfig(AxesConfig):

@@ -12,7 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hotline.accounts.models import AuditEntry
-from hotline.integrations.api.tokens import api_token_issue, api_token_revoke
+from hotline.integrations.api.tokens import (
+    TokenError,
+    api_token_authenticate,
+    api_token_issue,
+    api_token_revoke,
+)
 from hotline.integrations.models import ApiClient, ApiToken
 from tests.integrations.conftest import bearer
 
@@ -85,12 +90,42 @@ def test_an_expired_token_is_401(client, world, agent, issue_token):
     soon = timezone.now() + datetime.timedelta(hours=1)
     full = issue_token(agent, expires_at=soon)
     assert client.get(CUSTOMERS, **bearer(full)).status_code == 200
-    ApiToken.objects.filter(prefix=full.split(".")[0]).update(
-        expires_at=timezone.now() - datetime.timedelta(seconds=1)
-    )
+    # An admin moves the expiry into the past (the token was read and kept before).
+    token = ApiToken.objects.get(prefix=full.split(".")[0])
+    token.expires_at = timezone.now() - datetime.timedelta(seconds=1)
+    token.save(update_fields=["expires_at"])
     response = client.get(CUSTOMERS, **bearer(full))
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "token_expired"
+
+
+def test_a_kept_token_expires_when_its_time_comes(client, world, agent, issue_token):
+    soon = timezone.now() + datetime.timedelta(hours=1)
+    full = issue_token(agent, expires_at=soon)
+    assert api_token_authenticate(raw=full).client.user == agent
+    later = soon + datetime.timedelta(seconds=1)
+    with pytest.raises(TokenError) as refused:
+        api_token_authenticate(raw=full, now=later)
+    assert refused.value.code == "token_expired"
+
+
+def test_a_deactivated_user_cannot_call_with_a_kept_token(client, world, agent, issue_token):
+    full = issue_token(agent)
+    assert client.get(CUSTOMERS, **bearer(full)).status_code == 200
+    agent.is_active = False
+    agent.save(update_fields=["is_active"])
+    response = client.get(CUSTOMERS, **bearer(full))
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "client_inactive"
+
+
+def test_each_call_gets_its_own_user_object(world, agent, issue_token):
+    full = issue_token(agent)
+    first = api_token_authenticate(raw=full)
+    first.client.user.first_name = "changed by one request"
+    second = api_token_authenticate(raw=full)
+    assert second.client.user is not first.client.user
+    assert second.client.user.first_name == agent.first_name
 
 
 def test_a_disabled_client_cannot_call(client, world, agent, issue_token):

@@ -31,6 +31,7 @@ from hotline.audit.masking import mask_phone
 from hotline.audit.personal_data import can_unmask
 from hotline.audit.record import audit_record
 from hotline.catalog.models import StatisticItem
+from hotline.config_cache import config_cached
 from hotline.customers.selectors import get_customer_for
 from hotline.integrations.api.errors import RequestTooLarge, error_body
 from hotline.integrations.api.idempotency import idempotent
@@ -233,7 +234,12 @@ class TicketListApi(ApiView):
             form = TicketIn(data=request.data)
             form.is_valid(raise_exception=True)
             data = form.validated_data
-            order_type = OrderType.objects.filter(code=data["order_type"], active=True).first()
+            code = data["order_type"]
+            order_type = config_cached(
+                "order_type",
+                code,
+                lambda: OrderType.objects.filter(code=code, active=True).first(),
+            )
             if order_type is None:
                 raise serializers.ValidationError(
                     {
@@ -247,7 +253,10 @@ class TicketListApi(ApiView):
             )
             region = None
             if data.get("region"):
-                region = Region.objects.filter(code=data["region"]).first()
+                region_code = data["region"]
+                region = config_cached(
+                    "region", region_code, lambda: Region.objects.filter(code=region_code).first()
+                )
                 if region is None:
                     raise serializers.ValidationError(
                         {"region": [ErrorDetail(gettext_lazy("Unknown region."), code="unknown")]}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from hotline.accounts.models import Region, Role, Team, Technician, User
+from hotline.config_cache import config_cached
 from hotline.tickets.models import Ticket
 from hotline.tickets.workflow import WORKING_STATES
 
@@ -150,7 +151,12 @@ def escalation_chain(region: Region) -> list[int]:
     For the region and each region above it (nearest first): the dispatchers bound to it,
     the leads of its teams and the team leads bound to it, the managers bound to it. Then
     the managers who see every region. Everyone appears once, at their lowest level.
+    Kept per process until regions, teams, roles or staff change (``config_cache``).
     """
+    return list(config_cached("escalation_chain", region.pk, lambda: _chain_load(region)))
+
+
+def _chain_load(region: Region) -> tuple[int, ...]:
     regions = {r.path: r.pk for r in Region.objects.filter(path__in=paths_up(region))}
     ordered = [regions[p] for p in paths_up(region) if p in regions]
     bound: dict[tuple[int, str], list[int]] = {}
@@ -189,4 +195,4 @@ def escalation_chain(region: Region) -> list[int]:
         .order_by("id")
         .values_list("id", flat=True)
     )
-    return chain
+    return tuple(chain)

@@ -5,7 +5,8 @@ Same key + a different request → 409 ``idempotency_conflict``.
 
 The key is claimed by inserting its record in the same transaction as the work, so two
 concurrent retries cannot both do it: the second insert waits on the unique index and then
-fails, and that request replays the first one's answer. A failed request rolls back its
+fails, and that request replays the first one's answer. A new key costs no read: the claim
+comes first and only a used key is looked up. A failed request rolls back its
 claim, so the client may retry with the same key. Records expire after a day.
 
 A key belongs to the token that used it (a browser session: to the user): another token,
@@ -118,34 +119,35 @@ def idempotent(
     owner = _owner(request)
     fingerprint = _fingerprint(request)
     now = timezone.now()
-    # One read answers both "replay?" and "an expired record to clear first?".
-    stored = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
-    if stored is not None and stored.expires_at > now:
-        return _replay(stored, fingerprint, present)
-    try:
-        with transaction.atomic():
-            if stored is not None:
-                IdempotencyRecord.objects.filter(pk=stored.pk, expires_at__lte=now).delete()
-            record = IdempotencyRecord.objects.create(
-                owner=owner, key=key, fingerprint=fingerprint, expires_at=now + LIFETIME
-            )
-            response = run()
-            if 200 <= response.status_code < 300:
-                record.status_code = response.status_code
-                record.response = response.data
-                record.save(update_fields=["status_code", "response"])
-                if log is not None:
-                    # The request log line commits with the change (one write, not two).
-                    log(response)
-            else:
-                transaction.set_rollback(True)
-            return response
-    except IntegrityError:
-        # A concurrent request with the same key committed first: answer as it did.
-        record = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
-        if record is None:
-            raise
-        return _replay(record, fingerprint, present)
+    for _attempt in range(2):
+        try:
+            # The claim is the first write: a key already used fails it on the unique index
+            # (a concurrent retry waits there until the first request commits).
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    owner=owner, key=key, fingerprint=fingerprint, expires_at=now + LIFETIME
+                )
+                response = run()
+                if 200 <= response.status_code < 300:
+                    record.status_code = response.status_code
+                    record.response = response.data
+                    record.save(update_fields=["status_code", "response"])
+                    if log is not None:
+                        # The request log line commits with the change (one write, not two).
+                        log(response)
+                else:
+                    transaction.set_rollback(True)
+                return response
+        except IntegrityError:
+            stored = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+            if stored is None:
+                raise
+            if stored.expires_at > now:
+                # Used before (or by a concurrent request that committed first): its answer.
+                return _replay(stored, fingerprint, present)
+            # An expired record the purge has not reached yet: the key is free again.
+            IdempotencyRecord.objects.filter(pk=stored.pk, expires_at__lte=now).delete()
+    raise IdempotencyConflict()
 
 
 def idempotency_records_purge(*, now: datetime.datetime | None = None) -> int:

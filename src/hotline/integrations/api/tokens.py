@@ -8,6 +8,7 @@ cheap on every request; the comparison is constant-time.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import hashlib
 import hmac
@@ -15,12 +16,15 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.audit.context import audit_actor
+from hotline.config_cache import config_cached
 from hotline.db import is_lock_timeout
 from hotline.integrations.models import API_SCOPES, ApiClient, ApiToken
 
@@ -28,6 +32,9 @@ PREFIX_LENGTH = 8
 _PREFIX_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0)
 # Touch ``last_used_at`` at most this often, so a busy integration does not write every call.
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+User = get_user_model()
+# When this process last wrote each token's ``last_used_at`` (the cached row does not move).
+_last_used: dict[str, datetime.datetime] = {}
 
 
 class TokenError(Exception):
@@ -89,13 +96,46 @@ def api_token_revoke(*, token: ApiToken, by: Any) -> ApiToken:
     return token
 
 
+def _fields(model: type[Model]) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields)
+
+
+Snapshot = tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]
+
+
+def _token_load(prefix: str) -> Snapshot | None:
+    token = ApiToken.objects.select_related("client", "client__user").filter(prefix=prefix).first()
+    if token is None:
+        return None
+    client, user = token.client, token.client.user
+    return tuple(
+        tuple(copy.deepcopy(getattr(obj, name)) for name in _fields(type(obj)))
+        for obj in (token, client, user)
+    )  # type: ignore[return-value]
+
+
+def _token_from(snapshot: Snapshot) -> ApiToken:
+    """Fresh instances for this request (nothing one request sets is seen by another)."""
+    token_values, client_values, user_values = (copy.deepcopy(values) for values in snapshot)
+    token = ApiToken.from_db(None, _fields(ApiToken), token_values)
+    client = ApiClient.from_db(None, _fields(ApiClient), client_values)
+    client.user = User.from_db(None, _fields(User), user_values)
+    token.client = client
+    return token
+
+
 def api_token_authenticate(*, raw: str, now: datetime.datetime | None = None) -> ApiToken:
-    """The usable token that ``raw`` (``<prefix>.<secret>``) presents, or ``TokenError``."""
+    """The usable token that ``raw`` (``<prefix>.<secret>``) presents, or ``TokenError``.
+
+    The token, its client and their user are read once per configuration version
+    (``config_cache``: issuing, revoking or editing a token, a client or a user moves it),
+    and checked again on every call."""
     now = now or timezone.now()
     prefix, dot, secret = raw.strip().partition(".")
     if not dot or not prefix or not secret or len(prefix) > 16:
         raise TokenError("invalid_token")
-    token = ApiToken.objects.select_related("client", "client__user").filter(prefix=prefix).first()
+    snapshot = config_cached("api_token", prefix, lambda: _token_load(prefix))
+    token = _token_from(snapshot) if snapshot is not None else None
     # Hash and compare even when the prefix is unknown, so timing says nothing about it.
     expected = token.secret_hash if token is not None else "0" * 64
     if not hmac.compare_digest(hash_secret(secret), expected) or token is None:
@@ -106,12 +146,18 @@ def api_token_authenticate(*, raw: str, now: datetime.datetime | None = None) ->
         raise TokenError("token_expired")
     if not token.client.active or not token.client.user.is_active:
         raise TokenError("client_inactive")
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+    last_used = max(
+        (t for t in (token.last_used_at, _last_used.get(token.prefix)) if t is not None),
+        default=None,
+    )
+    if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
         # Bookkeeping: a busy database must not refuse the call for it.
         try:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         except OperationalError as error:
             if not is_lock_timeout(error):
                 raise
-        token.last_used_at = now
+        _last_used[token.prefix] = now
+        last_used = now
+    token.last_used_at = last_used
     return token

@@ -17,12 +17,20 @@ from hotline.accounts.models import Region
 from hotline.accounts.scope import regions_in_scope
 from hotline.audit.context import acting_as
 from hotline.audit.record import audit_saved
+from hotline.config_cache import config_cached
 from hotline.customers.models import Customer, Device
 from hotline.customers.phones import normalize_phone
 from hotline.tickets import sla
 from hotline.tickets.clock import calendar_for
 from hotline.tickets.fields import clean_form
-from hotline.tickets.models import OrderType, Priority, SlaPolicy, Ticket, TicketAttachment
+from hotline.tickets.models import (
+    FormField,
+    OrderType,
+    Priority,
+    SlaPolicy,
+    Ticket,
+    TicketAttachment,
+)
 from hotline.tickets.routing import escalation_chain
 from hotline.tickets.services.common import history_add, publish_ticket, require
 from hotline.tickets.workflow import PERM_DISPATCH, PERM_OPEN, State
@@ -48,8 +56,23 @@ def ticket_number_next(now: datetime.datetime) -> str:
 
 def policy_for(order_type: OrderType, priority: str) -> SlaPolicy:
     """The SLA policy of ``order_type`` at ``priority`` (a rule, else the type's own)."""
-    rule = order_type.sla_rules.filter(priority=priority).select_related("policy").first()
-    return rule.policy if rule is not None else order_type.sla_policy
+
+    def load() -> SlaPolicy:
+        rule = order_type.sla_rules.filter(priority=priority).select_related("policy").first()
+        return rule.policy if rule is not None else order_type.sla_policy
+
+    return config_cached("sla_policy", (order_type.pk, priority), load)
+
+
+def form_specs(order_type: OrderType) -> list[FormField]:
+    """The form fields of ``order_type`` in their order (kept until configuration changes)."""
+    return list(
+        config_cached(
+            "form_specs",
+            order_type.pk,
+            lambda: tuple(order_type.fields.order_by("sort_order", "id")),
+        )
+    )
 
 
 def customer_devices(customer: Customer | None) -> dict[int, str]:
@@ -146,7 +169,7 @@ def ticket_open(
         category_id = order_type.statistic_item_id
     # A caller's report linked to an area fault, or the fault's own repair order, is opened
     # in one click: the type's form is not asked for.
-    specs = [] if skip_form else list(order_type.fields.order_by("sort_order", "id"))
+    specs = [] if skip_form else form_specs(order_type)
     try:
         cleaned = clean_form(specs, form or {}, devices=customer_devices(customer), files=files)
     except ValidationError as error:

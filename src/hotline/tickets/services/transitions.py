@@ -18,11 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline.accounts.models import Region
 from hotline.audit.context import acting_as
 from hotline.audit.record import audit_saved
+from hotline.config_cache import config_row
 from hotline.tickets import sla
 from hotline.tickets.clock import calendar_for
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import OrderType, SlaPolicy, Ticket
 from hotline.tickets.services.common import (
     history_add,
     publish_ticket,
@@ -51,12 +53,20 @@ Apply = Callable[[Ticket, datetime.datetime], list[str]]
 
 
 def lock(ticket: Ticket) -> Ticket:
-    """The order's row, locked for this transaction (PostgreSQL; SQLite serialises writes)."""
-    return (
+    """The order's row, locked for this transaction (PostgreSQL; SQLite serialises writes).
+
+    Its type, region and SLA policy are configuration, taken from ``config_cache``; the
+    technician and their user are read with the row."""
+    locked = (
         Ticket.objects.select_for_update(of=("self",))
-        .select_related("order_type", "region", "technician__user", "sla_policy")
+        .select_related("technician__user")
         .get(pk=ticket.pk)
     )
+    locked.order_type = config_row(OrderType, locked.order_type_id)
+    locked.region = config_row(Region, locked.region_id)
+    if locked.sla_policy_id is not None:
+        locked.sla_policy = config_row(SlaPolicy, locked.sla_policy_id)
+    return locked
 
 
 def _transition(
