@@ -139,7 +139,13 @@ def best_technician(ticket: Ticket, *, exclude: Iterable[int] = ()) -> Technicia
 
 def serves(technician: Technician, region: Region) -> bool:
     """Whether ``technician`` is bound to ``region`` or a region above it."""
-    return technician.user.regions.filter(path__in=paths_up(region)).exists()
+    user_id = technician.user_id
+    bound = config_cached(
+        "region_paths_of_user",
+        user_id,
+        lambda: frozenset(Region.objects.filter(users=user_id).values_list("path", flat=True)),
+    )
+    return not bound.isdisjoint(paths_up(region))
 
 
 ESCALATION_ROLES = (Role.DISPATCHER, Role.TEAM_LEAD, Role.MANAGER)

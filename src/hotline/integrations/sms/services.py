@@ -103,10 +103,6 @@ def sms_queue(
         errors["reference"] = _("At most 100 characters.")
     if errors:
         raise ValidationError(errors)
-    if reference:
-        earlier = SmsMessage.objects.filter(reference=reference, to=number).first()
-        if earlier is not None:
-            return earlier
     now = timezone.now()
     due = send_after or now
     message = SmsMessage(
@@ -123,7 +119,9 @@ def sms_queue(
             with transaction.atomic():
                 message.save()
         except IntegrityError:
-            # Another transaction queued the same reference a moment ago.
+            # Queued before (the unique reference and number), perhaps a moment ago by
+            # another transaction: that message. Looked up only then, so a new one costs
+            # no read.
             return SmsMessage.objects.get(reference=reference, to=number)
         audit_record(
             action="create",
