@@ -47,6 +47,7 @@ WATCHED = (
     ("accounts", "Team"),
     ("accounts", "Role"),
     ("accounts", "User"),
+    ("accounts", "Technician"),
     ("integrations", "ApiClient"),
     ("integrations", "ApiToken"),
 )

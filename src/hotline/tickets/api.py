@@ -42,7 +42,7 @@ from hotline.integrations.api.views import ERRORS, IDEMPOTENCY_PARAMETER, WRITE_
 from hotline.tickets import selectors
 from hotline.tickets.models import OrderType, Priority, Ticket, TicketAttachment
 from hotline.tickets.services.opening import attachment_response, ticket_attach, ticket_open
-from hotline.tickets.services.transitions import ticket_transition
+from hotline.tickets.services.transitions import technician_row, ticket_transition
 from hotline.tickets.workflow import TRANSITIONS, IllegalTransition, State
 
 ACTIONS = sorted(name for name in TRANSITIONS if name != "fault_resolve")
@@ -341,9 +341,10 @@ class TicketActionApi(ApiView):
                             ]
                         }
                     )
-                kwargs["technician"] = get_object_or_404(
-                    Technician.objects.select_related("user"), pk=data["technician"]
-                )
+                try:
+                    kwargs["technician"] = technician_row(data["technician"])
+                except Technician.DoesNotExist:
+                    raise Http404("technician") from None
             elif action == "resolve":
                 kwargs["parts_used"] = data.get("parts_used", "")
                 kwargs["confirmation_code"] = data.get("confirmation_code", "")

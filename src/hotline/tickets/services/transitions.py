@@ -18,10 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.accounts.models import Region
+from hotline.accounts.models import Region, Technician
 from hotline.audit.context import acting_as
 from hotline.audit.record import audit_saved
-from hotline.config_cache import config_row
+from hotline.config_cache import config_cached, config_row
 from hotline.tickets import sla
 from hotline.tickets.clock import calendar_for
 from hotline.tickets.models import OrderType, SlaPolicy, Ticket
@@ -55,18 +55,23 @@ Apply = Callable[[Ticket, datetime.datetime], list[str]]
 def lock(ticket: Ticket) -> Ticket:
     """The order's row, locked for this transaction (PostgreSQL; SQLite serialises writes).
 
-    Its type, region and SLA policy are configuration, taken from ``config_cache``; the
-    technician and their user are read with the row."""
-    locked = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("technician__user")
-        .get(pk=ticket.pk)
-    )
+    Its type, region, SLA policy and technician (with their user) are configuration, kept
+    by ``config_cache`` and shared read-only: only the order's own row is read."""
+    locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
     locked.order_type = config_row(OrderType, locked.order_type_id)
     locked.region = config_row(Region, locked.region_id)
     if locked.sla_policy_id is not None:
         locked.sla_policy = config_row(SlaPolicy, locked.sla_policy_id)
+    if locked.technician_id is not None:
+        locked.technician = technician_row(locked.technician_id)
     return locked
+
+
+def technician_row(pk: int) -> Technician:
+    """The technician ``pk`` with their user, kept until staff configuration changes."""
+    return config_cached(
+        "row:technician", pk, lambda: Technician.objects.select_related("user").get(pk=pk)
+    )
 
 
 def _transition(
