@@ -21,15 +21,19 @@ from hotline.tickets.apps import REPORTS, SETTLEMENT
 from hotline.tickets.reports import Period, figures
 from hotline.tickets.services.fees import settlement_rows
 from hotline.tickets.views.board import _regions
+from hotline.widgets import DateInput
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput({"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput({"type": "date"}))
+    start = forms.DateField(label=gettext_lazy("From"), widget=DateInput())
+    end = forms.DateField(label=gettext_lazy("To"), widget=DateInput())
     region = forms.ModelChoiceField(
-        label=gettext_lazy("Region"), queryset=Region.objects.none(), required=False
+        label=gettext_lazy("Region"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("All regions"),
     )
 
     def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
