@@ -314,6 +314,20 @@ def test_a_technician_accepts_and_resolves_on_the_phone_page(desk, client, open_
     assert ticket.state == "resolved" and ticket.callback_state == "pending"
 
 
+def test_the_phone_pages_lead_home_and_switch_language(desk, client, open_order):
+    ticket = open_order()
+    ticket_dispatch(ticket=ticket, technician=desk.tech_a, by=desk.dispatcher)
+    client.force_login(desk.tech_a.user)
+    for url in (reverse("tickets:my_orders"), reverse("tickets:my_order", args=[ticket.pk])):
+        html = client.get(url).content.decode()
+        # The technician's only way to the knowledge base and the other pages is home.
+        assert f'href="{reverse("home")}"' in html
+        assert f'action="{reverse("set_language")}"' in html and 'value="en"' in html
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("tickets:my_orders")).content.decode()
+    assert "My orders" in html and 'value="zh-hans"' in html
+
+
 def test_only_people_working_on_the_order_attach_files(
     desk, client, open_order, settings, tmp_path
 ):
