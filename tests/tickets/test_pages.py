@@ -161,6 +161,11 @@ def test_the_form_shows_the_services_errors_on_the_fields(desk, client):
     assert response.status_code == 200
     assert "f_symptom" in response.context["form"].errors
     assert not Ticket.objects.exists()
+    # The error is inside the field's box, under its label: a box that is a <p> would be
+    # closed by the browser before the error list (<ul>), which then floats off in the grid.
+    html = response.content.decode()
+    box = html.split('<div class="field field-f_symptom">', 1)[1].split('class="field field-', 1)[0]
+    assert 'class="errorlist' in box
 
 
 def test_the_detail_page_offers_only_what_the_user_may_do_and_does_it(desk, client, open_order):
