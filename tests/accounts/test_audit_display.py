@@ -112,3 +112,24 @@ def test_an_unmasked_export_names_what_was_read_and_how_much(world, manager, cli
     row = rows(client, action="reveal")[0]
     assert "导出格式: csv" in row and "行数: 3" in row
     assert "查看的数据: 电话, 身份证号" in row
+
+
+def test_times_in_changes_and_system_actors_read_in_the_readers_zone_and_language(
+    world, manager, client
+):
+    AuditEntry.objects.create(
+        actor=None,
+        actor_name="timer",
+        action=AuditEntry.Action.UPDATE,
+        model="tickets.ticket",
+        object_id="1",
+        changes={"resolution_due_at": ["2026-11-24T11:52:56.740312+00:00", None]},
+    )
+    client.force_login(manager)
+    chinese = rows(client, action="update", model="tickets.ticket")[0]
+    # Stored in UTC; shown in Shanghai time like every other time on the page.
+    assert "2026-11-24 19:52:56" in chinese and "+00:00" not in chinese
+    assert "系统（定时器）" in chinese and "timer" not in chinese
+    client.cookies["django_language"] = "en"
+    english = rows(client, action="update", model="tickets.ticket")[0]
+    assert "System (timer)" in english and "2026-11-24 19:52:56" in english

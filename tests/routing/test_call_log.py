@@ -173,3 +173,15 @@ def test_step_details_read_as_labels_not_keys():
         assert step_detail(detail, {"tv": "电视"}) == "queue: 电视 · hung up by: Caller"
     with translation.override("zh-hans"):
         assert step_detail(detail, {"tv": "电视"}) == "队列: 电视 · 挂断方: 主叫"
+
+
+def test_the_desks_last_calls_give_the_day_of_calls_before_today(client, world):
+    agent = _agent("a_recent", None, world)
+    now = timezone.localtime()
+    today = _call(1, agent=agent, offered_at=now.replace(hour=0, minute=5, second=0))
+    earlier = _call(2, agent=agent, offered_at=now - datetime.timedelta(days=3))
+    client.force_login(agent)
+    html = client.get("/desk/recent/").content.decode()
+    # A call three days ago does not read as a time of today.
+    assert f">{timezone.localtime(earlier.offered_at):%m-%d %H:%M}<" in html
+    assert f">{timezone.localtime(today.offered_at):%H:%M}<" in html

@@ -161,6 +161,11 @@ def test_the_form_shows_the_services_errors_on_the_fields(desk, client):
     assert response.status_code == 200
     assert "f_symptom" in response.context["form"].errors
     assert not Ticket.objects.exists()
+    # The error is inside the field's box, under its label: a box that is a <p> would be
+    # closed by the browser before the error list (<ul>), which then floats off in the grid.
+    html = response.content.decode()
+    box = html.split('<div class="field field-f_symptom">', 1)[1].split('class="field field-', 1)[0]
+    assert 'class="errorlist' in box
 
 
 def test_the_detail_page_offers_only_what_the_user_may_do_and_does_it(desk, client, open_order):
@@ -312,6 +317,20 @@ def test_a_technician_accepts_and_resolves_on_the_phone_page(desk, client, open_
     assert response.status_code == 302 and response.url == reverse("tickets:my_orders")
     ticket.refresh_from_db()
     assert ticket.state == "resolved" and ticket.callback_state == "pending"
+
+
+def test_the_phone_pages_lead_home_and_switch_language(desk, client, open_order):
+    ticket = open_order()
+    ticket_dispatch(ticket=ticket, technician=desk.tech_a, by=desk.dispatcher)
+    client.force_login(desk.tech_a.user)
+    for url in (reverse("tickets:my_orders"), reverse("tickets:my_order", args=[ticket.pk])):
+        html = client.get(url).content.decode()
+        # The technician's only way to the knowledge base and the other pages is home.
+        assert f'href="{reverse("home")}"' in html
+        assert f'action="{reverse("set_language")}"' in html and 'value="en"' in html
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("tickets:my_orders")).content.decode()
+    assert "My orders" in html and 'value="zh-hans"' in html
 
 
 def test_only_people_working_on_the_order_attach_files(

@@ -130,3 +130,30 @@ def test_the_monthly_settlement_per_service_outlet(desk, month, client):
     assert rows[1] == ["天宁区", "红梅站", "上门服务费", 1, 2, 60.0]
     client.force_login(desk.dispatcher)
     assert client.get(reverse("tickets:settlement")).status_code == 403
+
+
+def test_the_page_shows_its_period_in_the_date_pickers_and_names_the_opened_figure(
+    desk, month, client
+):
+    client.force_login(desk.city_manager)
+    html = client.get(reverse("tickets:reports")).content.decode()
+    this_month = Period.this_month()
+    # The browser's date picker takes ISO dates only, in Chinese too (not 2026/11/01).
+    assert f'name="start" value="{this_month.start.isoformat()}"' in html
+    assert f'name="end" value="{this_month.end.isoformat()}"' in html
+    # "Opened" here counts orders; it is not a customer account's opening date (开户日期).
+    assert "新建工单" in html and "开户日期" not in html
+    assert "全部地区" in html
+
+
+def test_order_types_are_named_in_the_readers_language_on_the_chart_and_in_the_export(
+    desk, month, client
+):
+    client.force_login(desk.city_manager)
+    client.cookies["django_language"] = "en"
+    query = "?start=2026-03-01&end=2026-03-31"
+    page = client.get(reverse("tickets:reports") + query)
+    assert [t["name"] for t in page.context["charts"]["by_type"]] == ["Fault repair"]
+    export = client.get(reverse("tickets:reports_export") + query)
+    by_type = load_workbook(io.BytesIO(export.content))["By type"]
+    assert [c.value for c in by_type[2]] == ["Fault repair", 4]

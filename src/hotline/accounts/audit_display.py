@@ -5,6 +5,8 @@ language. Display only: what is stored in ``AuditEntry`` is not touched.
 
 from __future__ import annotations
 
+import datetime
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -63,6 +66,36 @@ _EXTRA_LABELS = {
     "source": gettext_lazy("source"),
     "replace": gettext_lazy("replaced existing data"),
 }
+
+
+# Who wrote an entry when no person did (``audit_actor(name=...)`` in the services).
+_SYSTEM_ACTORS = {
+    "system": gettext_lazy("System"),
+    "timer": gettext_lazy("System (timer)"),
+    "demo": gettext_lazy("Demo data"),
+    "anonymous": gettext_lazy("Not signed in"),
+}
+# How ``audit.record._plain`` stores an aware time: ISO 8601 with its UTC offset.
+_STORED_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$")
+
+
+def audit_actor_label(entry: AuditEntry) -> str:
+    """The entry's actor as the reader knows it: a person's name, or 系统 / 系统（定时器）."""
+    if entry.actor_id is None and entry.actor_name in _SYSTEM_ACTORS:
+        return str(_SYSTEM_ACTORS[entry.actor_name])
+    return entry.actor_name
+
+
+def _local_time(value: str) -> str | None:
+    """A stored time (UTC, ISO 8601) in the reader's time zone, as the rest of the page shows
+    times; None when ``value`` is not one."""
+    if not _STORED_TIME.match(value):
+        return None
+    try:
+        at = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return f"{timezone.localtime(at):%Y-%m-%d %H:%M:%S}"
 
 
 @dataclass(frozen=True)
@@ -138,6 +171,8 @@ def _full_value(field: models.Field | None, value: Any) -> str:
             return str(dict(field.flatchoices).get(value, value))
         if field.is_relation:
             return f"#{value}"
+    if isinstance(value, str):
+        return _local_time(value) or value
     return str(value)
 
 

@@ -17,6 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from hotline.audit.record import AuditedModel
 
 
+def bilingual_label(label_zh: str, label_en: str) -> str:
+    """The label in the active language, or the other one when that one is empty."""
+    language = (get_language() or settings.LANGUAGE_CODE).lower()
+    if language.startswith("zh"):
+        return label_zh or label_en
+    return label_en or label_zh
+
+
 class BilingualLabel(models.Model):
     """A configurable record with a Chinese and an English label."""
 
@@ -31,10 +39,7 @@ class BilingualLabel(models.Model):
 
     @property
     def label(self) -> str:
-        language = (get_language() or settings.LANGUAGE_CODE).lower()
-        if language.startswith("zh"):
-            return self.label_zh or self.label_en
-        return self.label_en or self.label_zh
+        return bilingual_label(self.label_zh, self.label_en)
 
 
 class Region(AuditedModel):

@@ -12,8 +12,9 @@ from hotline.accounts.models import Region
 from hotline.catalog.models import StatisticItem
 from hotline.knowledge.models import Article, ArticleContext, Directory, KnowledgeGroup, Tag
 from hotline.knowledge.services.articles import CONTACT_FIELDS, ArticleData
+from hotline.widgets import DateInput, DateTimeLocalInput
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME = DateTimeLocalInput()
 
 
 def _codes(text: str) -> list[str]:
@@ -23,9 +24,14 @@ def _codes(text: str) -> list[str]:
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     directory = forms.ModelChoiceField(
-        label=_("Directory"), queryset=Directory.objects.order_by("path"), required=False
+        label=_("Directory"),
+        queryset=Directory.objects.order_by("path"),
+        required=False,
+        empty_label=_("All directories"),
     )
-    tag = forms.ModelChoiceField(label=_("Tag"), queryset=Tag.objects.all(), required=False)
+    tag = forms.ModelChoiceField(
+        label=_("Tag"), queryset=Tag.objects.all(), required=False, empty_label=_("All tags")
+    )
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("All kinds")), *Article.Kind.choices], required=False
     )
@@ -33,13 +39,10 @@ class SearchForm(forms.Form):
         label=_("Area"),
         queryset=Region.objects.exclude(level=Region.Level.STATION).order_by("path"),
         required=False,
+        empty_label=_("All areas"),
     )
-    date_from = forms.DateField(
-        label=_("Published from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("Published until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("Published from"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("Published until"), required=False, widget=DateInput())
 
 
 class ArticleForm(forms.Form):

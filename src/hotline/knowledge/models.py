@@ -14,6 +14,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import LazyObject
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.models import Region, Role, Team
@@ -218,6 +219,14 @@ class Article(AuditedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def source_label(self) -> str:
+        """Where a draft came from, as people read it: "ticket:WO…" is "工单 WO…"."""
+        kind, _sep, reference = self.source_ref.partition(":")
+        if kind == "ticket" and reference:
+            return gettext("Work order %(number)s") % {"number": reference}
+        return self.source_ref
 
     def is_valid_at(self, at: Any) -> bool:
         return (self.valid_from is None or self.valid_from <= at) and (

@@ -8,15 +8,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hotline.telephony.models import CallRecord
+from hotline.widgets import DateInput
 
 
 class CallLogFilterForm(forms.Form):
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     state = forms.ChoiceField(
         label=_("State"), required=False, choices=[("", _("All states")), *CallRecord.State.choices]
     )

@@ -13,6 +13,7 @@ from hotline.accounts.models import Region, Technician
 from hotline.catalog.models import StatisticItem
 from hotline.tickets.models import FeeItem, FieldKind, FormField, OrderType, Priority
 from hotline.tickets.workflow import OPEN_STATES, State
+from hotline.widgets import DateTimeLocalInput
 
 FIELD_PREFIX = "f_"
 
@@ -162,7 +163,10 @@ class ChargeForm(forms.Form):
 
 class BoardFilterForm(forms.Form):
     region = forms.ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.none(), required=False
+        label=_("Region"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("All regions"),
     )
     state = forms.MultipleChoiceField(
         label=_("State"),
@@ -171,7 +175,10 @@ class BoardFilterForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     order_type = forms.ModelChoiceField(
-        label=_("Order type"), queryset=OrderType.objects.filter(active=True), required=False
+        label=_("Order type"),
+        queryset=OrderType.objects.filter(active=True),
+        required=False,
+        empty_label=_("All types"),
     )
     priority = forms.ChoiceField(
         label=_("Priority"), choices=[("", "—"), *Priority.choices], required=False
@@ -201,7 +208,7 @@ class AreaFaultForm(forms.Form):
     expected_end_at = forms.DateTimeField(
         label=_("Expected repair"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeLocalInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
 

@@ -15,21 +15,25 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
-from hotline.accounts.models import Region
+from hotline.accounts.models import Region, bilingual_label
 from hotline.customers.spreadsheets import spreadsheet_safe
 from hotline.tickets.apps import REPORTS, SETTLEMENT
 from hotline.tickets.reports import Period, figures
 from hotline.tickets.services.fees import settlement_rows
 from hotline.tickets.views.board import _regions
+from hotline.widgets import DateInput
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput({"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput({"type": "date"}))
+    start = forms.DateField(label=gettext_lazy("From"), widget=DateInput())
+    end = forms.DateField(label=gettext_lazy("To"), widget=DateInput())
     region = forms.ModelChoiceField(
-        label=gettext_lazy("Region"), queryset=Region.objects.none(), required=False
+        label=gettext_lazy("Region"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("All regions"),
     )
 
     def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
@@ -74,8 +78,7 @@ def reports(request: HttpRequest) -> HttpResponse:
             "labels": [str(_("Resolved on time %")), str(_("Loop closed on time %"))],
         },
         "by_type": [
-            {"name": row["order_type__label_zh"], "value": row["n"]}
-            for row in data["volumes"]["by_type"]
+            {"name": _type_label(row), "value": row["n"]} for row in data["volumes"]["by_type"]
         ],
         "by_region": {
             "names": [row["name"] for row in data["volumes"]["by_region"]],
@@ -94,6 +97,11 @@ def reports(request: HttpRequest) -> HttpResponse:
             "month": timezone.localdate().replace(day=1) - datetime.timedelta(days=1),
         },
     )
+
+
+def _type_label(row: dict[str, Any]) -> str:
+    """An order type's name in the reader's language (the figures' rows carry both)."""
+    return bilingual_label(row["order_type__label_zh"], row["order_type__label_en"])
 
 
 def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
@@ -156,7 +164,7 @@ def reports_export(request: HttpRequest) -> HttpResponse:
         book,
         _("By type"),
         [_("Order type"), _("Orders")],
-        [[r["order_type__label_zh"], r["n"]] for r in volumes["by_type"]],
+        [[_type_label(r), r["n"]] for r in volumes["by_type"]],
     )
     _sheet(
         book,
@@ -220,7 +228,7 @@ def settlement_export(request: HttpRequest) -> HttpResponse:
             [
                 _district(regions.get(r["ticket__region__path"])),
                 r["ticket__region__name"],
-                r["fee_item__label_zh"],
+                bilingual_label(r["fee_item__label_zh"], r["fee_item__label_en"]),
                 r["orders"],
                 r["quantity"],
                 float(r["amount"]),
