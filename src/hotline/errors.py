@@ -73,14 +73,26 @@ def busy_response(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _has_body(response: HttpResponse) -> bool:
+    return bool(getattr(response, "streaming", False) or response.content)
+
+
 class DatabaseBusyMiddleware:
-    """Turn "the lock wait ran out" into a 503 the user can act on (never a silent 500)."""
+    """Turn "the lock wait ran out" into a 503 the user can act on (never a silent 500), and
+    an empty "method not allowed" into a page that says so."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 405 and not _has_body(response):
+            # Django's ``require_POST`` answers with an empty 405: say it in the user's
+            # language instead of showing a blank page (the API answers JSON itself).
+            page = render(request, "405.html", status=405)
+            page["Allow"] = response.get("Allow", "")
+            return page
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_lock_timeout(exception):

@@ -53,7 +53,7 @@ def excel(settings, tmp_path, django_capture_on_commit_callbacks):
 
 def test_team_lead_exports_own_regions_unmasked_with_one_audit_entry(world, team_lead, login):
     client = login(team_lead)  # district d1, may unmask
-    response = client.get(reverse("customers:export", args=["csv"]))
+    response = client.post(reverse("customers:export", args=["csv"]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
@@ -71,7 +71,7 @@ def test_team_lead_exports_own_regions_unmasked_with_one_audit_entry(world, team
 
 
 def test_manager_export_is_masked_and_not_audited_as_a_reveal(world, manager, login):
-    rows = _csv(login(manager).get(reverse("customers:export", args=["csv"])))
+    rows = _csv(login(manager).post(reverse("customers:export", args=["csv"])))
     assert len(rows) == 4  # header + all three customers: managers see all regions
     by_name = {row[1]: row for row in rows[1:]}
     assert by_name["王芳"][3] == mask_phone(world.c2a.phone)
@@ -81,7 +81,7 @@ def test_manager_export_is_masked_and_not_audited_as_a_reveal(world, manager, lo
 
 
 def test_export_follows_the_search(world, manager, login):
-    rows = _csv(login(manager).get(reverse("customers:export", args=["csv"]), {"q": "李娜"}))
+    rows = _csv(login(manager).post(reverse("customers:export", args=["csv"]), {"q": "李娜"}))
     assert [row[1] for row in rows[1:]] == ["李娜"]
 
 
@@ -119,7 +119,7 @@ def test_a_control_character_in_a_name_never_breaks_an_export(world, manager, lo
     client = login(manager)
     values, _workbook, _job = excel(client)
     assert "张三" in [row[1] for row in values[1:]]
-    rows = _csv(client.get(reverse("customers:export", args=["csv"])))
+    rows = _csv(client.post(reverse("customers:export", args=["csv"])))
     assert "张三" in [row[1] for row in rows]
 
 
@@ -168,21 +168,21 @@ def test_sweep_fails_an_export_whose_worker_stopped(world, manager):
 
 def test_formula_like_text_is_neutralised(world, manager, login):
     factories.customer(world.s1a, name='=HYPERLINK("http://x")')
-    rows = _csv(login(manager).get(reverse("customers:export", args=["csv"])))
+    rows = _csv(login(manager).post(reverse("customers:export", args=["csv"])))
     assert '\'=HYPERLINK("http://x")' in [row[1] for row in rows]
 
 
 def test_export_requires_its_permission(world, agent, login):
     client = login(agent)
-    assert client.get(reverse("customers:export", args=["csv"])).status_code == 403
+    assert client.post(reverse("customers:export", args=["csv"])).status_code == 403
     assert client.post(reverse("customers:export_create")).status_code == 403
     assert not ExportJob.objects.exists()
 
 
 def test_unknown_format_is_not_found(world, manager, login):
     client = login(manager)
-    assert client.get(reverse("customers:export", args=["pdf"])).status_code == 404
-    assert client.get(reverse("customers:export", args=["xlsx"])).status_code == 404
+    assert client.post(reverse("customers:export", args=["pdf"])).status_code == 404
+    assert client.post(reverse("customers:export", args=["xlsx"])).status_code == 404
 
 
 def test_list_shows_export_buttons_only_with_the_permission(world, manager, agent, client):
@@ -204,7 +204,7 @@ def test_exported_file_imports_back_with_the_guessed_mapping(
 
     settings.VAR_DIR = tmp_path
     body = b"".join(
-        login(team_lead).get(reverse("customers:export", args=["csv"])).streaming_content
+        login(team_lead).post(reverse("customers:export", args=["csv"])).streaming_content
     )
     job = services.import_job_create(user=team_lead, upload=SimpleUploadedFile("e.csv", body))
     assert {"name", "phone", "id_number", "region", "address"} <= set(job.mapping)
@@ -218,7 +218,7 @@ def test_export_streams_asynchronously_under_asgi(world, manager, async_client):
 
     async def fetch():
         await async_client.aforce_login(manager)
-        response = await async_client.get(reverse("customers:export", args=["csv"]))
+        response = await async_client.post(reverse("customers:export", args=["csv"]))
         parts = [part async for part in response.streaming_content]
         return response, b"".join(parts)
 
@@ -227,3 +227,19 @@ def test_export_streams_asynchronously_under_asgi(world, manager, async_client):
     assert response.is_async  # a synchronous iterator would be gathered in memory first
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert len(rows) == 4
+
+
+def test_a_link_to_the_export_exports_nothing(world, manager, login):
+    client = login(manager)
+    response = client.get(reverse("customers:export", args=["csv"]))
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert 'data-error="method_not_allowed"' in response.content.decode()
+    assert not AuditEntry.objects.filter(action="reveal", changes__export="csv").exists()
+
+
+def test_the_export_form_posts_with_the_csrf_token(world, manager, login):
+    html = login(manager).get(reverse("customers:list")).content.decode()
+    form = html[html.index('action="' + reverse("customers:export", args=["csv"])) - 40 :]
+    form = form[: form.index("</form>")]
+    assert 'method="post"' in form and "csrfmiddlewaretoken" in form

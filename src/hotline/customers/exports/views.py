@@ -46,13 +46,15 @@ def _attachment(response: StreamingHttpResponse, filename: str) -> StreamingHttp
 
 
 @permission_required(writing.EXPORT_PERMISSION, raise_exception=True)
+@require_POST
 def customer_export(request: HttpRequest, file_format: str) -> HttpResponse:
-    """The current customer search (``?q=``) as CSV, streamed as it is read.
+    """The current customer search (``q``) as CSV, streamed as it is read.
 
-    Excel cannot be streamed (a workbook is a ZIP written at the end): it is a background
-    job (``export_create``).
+    A POST with the CSRF token: an audited export of personal data is never started by a
+    link another site could make the browser follow. Excel cannot be streamed (a workbook
+    is a ZIP written at the end): it is a background job (``export_create``).
     """
-    query = request.GET.get("q", "")
+    query = request.POST.get("q", "")
     if file_format == "csv":
         export = writing.CustomerExport(user=request.user, query=query)
         export.audit("csv")
