@@ -209,6 +209,21 @@ def test_board_filters_colours_and_bulk_dispatch(desk, client, open_order):
     assert set(techs.values()) == {desk.tech_a.pk, desk.tech_b.pk}  # spread by load
 
 
+def test_the_board_labels_every_cell_for_a_phone(desk, client, open_order):
+    """On a phone the tables stack; each count and each order's field keeps its name."""
+    open_order()
+    client.force_login(desk.dispatcher)
+    html = client.get(reverse("tickets:board")).content.decode()
+    summary = html[html.index('<tr data-summary="') :]
+    summary = summary[: summary.index("</tr>")]
+    assert 'data-label="新建">1</td>' in summary
+    assert 'data-label="合计"><strong>1</strong>' in summary
+    row = html[html.index('<tr class="risk-') :]
+    row = row[: row.index("</tr>")]
+    for label in ("类型", "状态", "地区", "地址", "维修员", "负责人", "处理时限"):
+        assert f'data-label="{label}"' in row
+
+
 def test_the_board_costs_the_same_queries_for_5_or_50_orders(desk, client, open_order):
     client.force_login(desk.dispatcher)
 

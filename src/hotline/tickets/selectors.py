@@ -176,14 +176,15 @@ def board_summary(user: Any, *, region: Region | None = None) -> dict[str, Any]:
         bucket = rows.setdefault(key, {})
         bucket[row["state"]] = bucket.get(row["state"], 0) + row["n"]
     names = dict(Region.objects.filter(code__in=list(rows)).values_list("code", "name"))
-    states = [s for s in State.values if s in OPEN_STATES]
+    states = [(s, State(s).label) for s in State.values if s in OPEN_STATES]
     return {
-        "states": [(s, State(s).label) for s in states],
+        "states": states,
         "rows": [
             {
                 "code": code,
                 "name": names.get(code, code),
-                "cells": [rows[code].get(s, 0) for s in states],
+                # (state label, count): a phone stacks the cells, each with its label.
+                "cells": [(label, rows[code].get(s, 0)) for s, label in states],
                 "total": sum(rows[code].values()),
             }
             for code in sorted(rows)
