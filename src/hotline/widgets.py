@@ -1,4 +1,4 @@
-"""Form widgets for the browser's own date pickers.
+"""Form widgets: the browser's own date pickers, and the region tree.
 
 ``<input type="date">`` and ``<input type="datetime-local">`` take ISO values only, whatever
 the page's language; Django's ``DateInput`` renders a value in the active language's first
@@ -28,3 +28,23 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format=ISO_DATETIME_LOCAL)
+
+
+class RegionTreeCheckboxes(forms.CheckboxSelectMultiple):
+    """Regions as a tree of checkboxes (city › district › station), each indented by its depth
+    below the topmost region offered, so a district-bound user's tree starts at their district.
+    The queryset must be ordered by ``path`` (a parent before its children)."""
+
+    template_name = "widgets/region_tree.html"
+
+    def optgroups(self, name: str, value: Any, attrs: dict[str, Any] | None = None) -> Any:
+        groups = super().optgroups(name, value, attrs)
+        options = [option for _group, group_options, _index in groups for option in group_options]
+        for option in options:
+            region = getattr(option["value"], "instance", None)
+            option["level"] = getattr(region, "level", "")
+            option["depth"] = region.path.strip("/").count("/") if region is not None else 0
+        top = min((option["depth"] for option in options), default=0)
+        for option in options:
+            option["depth"] -= top
+        return groups

@@ -4,6 +4,7 @@ customer page, resolved together with an SMS to each caller; BOSS told once per 
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -134,6 +135,66 @@ def test_the_fault_pages(desk, fault, client):
     stranger = factories.user("dispatcher", regions=[desk.world.s2a])
     client.force_login(stranger)
     assert client.get(reverse("tickets:fault_detail", args=[fault.pk])).status_code == 404
+
+
+def region_tree(html: str) -> list[tuple[int, str]]:
+    """The declare page's region checkboxes as (depth, name), in page order."""
+    return [
+        (int(depth), name.strip())
+        for depth, name in re.findall(
+            r'<div class="region-option"[^>]* data-depth="(\d+)"[^>]*><label[^>]*><input[^>]*>'
+            r"([^<]+)</label>",
+            html,
+        )
+    ]
+
+
+def test_the_declare_page_shows_the_users_regions_as_a_tree(desk, client, admin_user):
+    client.force_login(admin_user)
+    page = client.get(reverse("tickets:fault_new")).content.decode()
+    assert region_tree(page) == [
+        (0, "常州市"),
+        (1, "天宁区"),
+        (2, "红梅站"),
+        (2, "茶山站"),
+        (1, "武进区"),
+        (2, "湖塘站"),
+    ]
+    # A team lead bound to 天宁区 gets that district as the top of the tree.
+    client.force_login(desk.lead)
+    page = client.get(reverse("tickets:fault_new")).content.decode()
+    assert region_tree(page) == [(0, "天宁区"), (1, "红梅站"), (1, "茶山站")]
+
+
+def test_a_declaration_without_regions_says_so_under_the_region_tree(desk, client):
+    client.force_login(desk.dispatcher)
+    response = client.post(
+        reverse("tickets:fault_new"), {"title": "红梅站光节点中断", "cause": "施工挖断光缆"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    fieldset, box = html.split('<fieldset class="field field-regions invalid"', 1)[1].split(">", 1)
+    box = box.split("</fieldset>", 1)[0]
+    assert 'aria-describedby="id_regions_helptext id_regions_error"' in fieldset
+    tree_at = box.index('class="region-tree"')
+    assert tree_at < box.index('<ul class="errorlist" id="id_regions_error">')
+    assert 'class="errorlist' not in html.split('<fieldset class="field field-regions', 1)[0]
+    assert not AreaFault.objects.exists()
+
+
+def test_the_ticked_regions_are_declared_through_the_page(desk, client):
+    client.force_login(desk.lead)
+    response = client.post(
+        reverse("tickets:fault_new"),
+        {
+            "title": "天宁区停电",
+            "cause": "供电检修",
+            "regions": [desk.world.s1a.pk, desk.world.s1b.pk],
+        },
+    )
+    fault = AreaFault.objects.get()
+    assert response.url == reverse("tickets:fault_detail", args=[fault.pk])
+    assert set(fault.regions.all()) == {desk.world.s1a, desk.world.s1b}
 
 
 def test_the_ivr_and_the_desk_hear_of_the_callers_area_fault(desk, fault):

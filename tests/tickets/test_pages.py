@@ -83,6 +83,21 @@ def test_persona_matrix(desk, people, open_order, client, page, who, status):
     assert client.get(urls[page]).status_code == status
 
 
+@pytest.mark.parametrize(("language", "words"), [("en", "customer page"), ("zh-hans", "客户页面")])
+def test_opening_an_order_without_a_customer_points_to_the_customer_search(
+    desk, client, language, words
+):
+    client.force_login(desk.agent)
+    client.cookies["django_language"] = language
+    html = client.get(reverse("tickets:new")).content.decode()
+    hint = html.split("data-start-from-customer>", 1)[1].split("</p>", 1)[0]
+    assert words in hint
+    assert f'href="{reverse("customers:list")}"' in hint
+    assert 'name="type"' in html  # an order without a customer can still be opened
+    page = client.get(reverse("tickets:new"), {"customer": desk.world.c1a.pk}).content.decode()
+    assert "data-start-from-customer" not in page
+
+
 def test_an_agent_opens_an_order_from_the_customer_page_with_prefill(desk, client):
     customer = desk.world.c1a
     client.force_login(desk.agent)

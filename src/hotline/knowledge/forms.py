@@ -192,7 +192,7 @@ class SynonymForm(forms.Form):
 
 
 class DirectoryForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Directory name"), max_length=100)
     parent = forms.ModelChoiceField(
         label=_("Parent directory"), queryset=Directory.objects.order_by("path"), required=False
     )

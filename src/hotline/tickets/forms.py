@@ -13,7 +13,7 @@ from hotline.accounts.models import Region, Technician
 from hotline.catalog.models import StatisticItem
 from hotline.tickets.models import FeeItem, FieldKind, FormField, OrderType, Priority
 from hotline.tickets.workflow import OPEN_STATES, State
-from hotline.widgets import DateTimeLocalInput
+from hotline.widgets import DateTimeLocalInput, RegionTreeCheckboxes
 
 FIELD_PREFIX = "f_"
 
@@ -203,8 +203,13 @@ class BoardFilterForm(forms.Form):
 
 class AreaFaultForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    regions = forms.ModelMultipleChoiceField(label=_("Regions"), queryset=Region.objects.none())
-    cause = forms.CharField(label=_("Cause"), widget=forms.Textarea(attrs={"rows": 2}))
+    regions = forms.ModelMultipleChoiceField(
+        label=_("Regions"),
+        queryset=Region.objects.none(),
+        widget=RegionTreeCheckboxes(),
+        help_text=_("A region covers the regions below it: tick a district for all its stations."),
+    )
+    cause = forms.CharField(label=_("Cause"), widget=forms.Textarea(attrs={"rows": 3}))
     expected_end_at = forms.DateTimeField(
         label=_("Expected repair"),
         required=False,
