@@ -133,3 +133,24 @@ def test_times_in_changes_and_system_actors_read_in_the_readers_zone_and_languag
     client.cookies["django_language"] = "en"
     english = rows(client, action="update", model="tickets.ticket")[0]
     assert "System (timer)" in english and "2026-11-24 19:52:56" in english
+
+
+def test_staff_and_regions_in_changes_read_by_name_customers_by_id(world, manager, client):
+    lead = factories.user(Role.TEAM_LEAD, username="lead_x", first_name="志强", last_name="周")
+    with audit_actor(manager):
+        audit_record(
+            action="update",
+            model="tickets.ticket",
+            object_id="7",
+            object_repr="WO-1",
+            changes={
+                "owner": [manager.pk, lead.pk],
+                "region": [world.s1a.pk, world.d2.pk],
+                "customer": [None, world.c1a.pk],
+            },
+        )
+    client.force_login(manager)
+    line = rows(client, action="update", model="tickets.ticket")[0]
+    assert f"{lead} (#{lead.pk})" in line
+    assert f"{world.s1a.name} (#{world.s1a.pk}) → {world.d2.name} (#{world.d2.pk})" in line
+    assert f"→ #{world.c1a.pk}" in line and world.c1a.name not in line

@@ -5,8 +5,11 @@ language. Display only: what is stored in ``AuditEntry`` is not touched.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -170,7 +173,8 @@ def _full_value(field: models.Field | None, value: Any) -> str:
         if field.choices:
             return str(dict(field.flatchoices).get(value, value))
         if field.is_relation:
-            return f"#{value}"
+            name = (_related_names.get() or {}).get((_related_label(field), value))
+            return f"{name} (#{value})" if name else f"#{value}"
     if isinstance(value, str):
         return _local_time(value) or value
     return str(value)
@@ -182,6 +186,63 @@ def _viewed_fields(model: type[models.Model] | None, value: Any) -> str:
     names, _sep, rest = text.partition(" (")
     labels = [_label(model, name.strip()) for name in names.split(",") if name.strip()]
     return ", ".join(labels) + (f" ({rest}" if rest else "")
+
+
+# Staff and configuration a reader may know by name; customers and orders stay ids (a name
+# there would show personal data the reader's region scope may not cover).
+NAMED_MODELS = {
+    "accounts.user",
+    "accounts.technician",
+    "accounts.region",
+    "accounts.team",
+    "accounts.role",
+    "tickets.ordertype",
+    "tickets.slapolicy",
+    "catalog.statisticitem",
+}
+_related_names: contextvars.ContextVar[dict[tuple[str, Any], str] | None] = contextvars.ContextVar(
+    "audit_related_names", default=None
+)
+
+
+def _related_label(field: models.Field) -> str:
+    return field.related_model._meta.label_lower if field.related_model else ""
+
+
+def audit_related_names(entries: list[AuditEntry]) -> dict[tuple[str, Any], str]:
+    """Names of the staff and configuration rows the entries' changes point to, one query
+    per kind of row: ``(model label, id) → name``."""
+    wanted: dict[str, set[Any]] = {}
+    for entry in entries:
+        model = _model(entry.model) if entry.model else None
+        changes = entry.changes if isinstance(entry.changes, dict) else {}
+        for name, change in changes.items():
+            field = _field(model, name)
+            if field is None or not field.is_relation or not isinstance(change, list):
+                continue
+            label = _related_label(field)
+            if label in NAMED_MODELS:
+                wanted.setdefault(label, set()).update(
+                    v for v in change if isinstance(v, int) and not isinstance(v, bool)
+                )
+    names: dict[tuple[str, Any], str] = {}
+    for label, ids in wanted.items():
+        related = _model(label)
+        if related is None or not ids:
+            continue
+        for pk, obj in related._default_manager.in_bulk(list(ids)).items():
+            names[(label, pk)] = str(obj)[:80]
+    return names
+
+
+@contextlib.contextmanager
+def audit_names(entries: list[AuditEntry]) -> Iterator[None]:
+    """Show the related rows of ``entries`` by name while rendering them."""
+    token = _related_names.set(audit_related_names(entries))
+    try:
+        yield
+    finally:
+        _related_names.reset(token)
 
 
 def audit_change_lines(entry: AuditEntry) -> list[ChangeLine]:

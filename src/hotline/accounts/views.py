@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from hotline.accounts import selectors
-from hotline.accounts.audit_display import audit_model_choices
+from hotline.accounts.audit_display import audit_model_choices, audit_names
 from hotline.accounts.forms import AuditFilterForm, ProfileForm
 from hotline.accounts.menu import landing_url, menu_for
 from hotline.audit.personal_data import can_unmask
@@ -82,4 +82,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     template = (
         "accounts/_audit_rows.html" if request.headers.get("HX-Request") else "accounts/audit.html"
     )
-    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+    # Owners, technicians, regions … in the changes read by name (one query per kind).
+    with audit_names(list(page)):
+        return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
