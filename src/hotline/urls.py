@@ -32,6 +32,9 @@ urlpatterns = [
     path("knowledge/", include("hotline.knowledge.urls")),
     path("api/", include("hotline.integrations.api.urls")),
     path("s/<str:token>", open_link, name="sms_link"),
+    # A signed-in user without administration rights gets the product's "not allowed" page,
+    # not the administration's sign-in form asking them to sign in as someone else.
+    path("admin/login/", account_views.admin_login),
     path("admin/", admin.site.urls),
     # Pages name their icon; this is for the browsers and tools that ask for the old name.
     # (Lazy: in production the hashed file name is known only once collectstatic has run.)

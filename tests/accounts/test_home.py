@@ -151,3 +151,19 @@ def test_dispatcher_sees_technicians_of_own_regions_with_masked_mobile(world, cl
     html = response.content.decode()
     assert len(response.context["page"]) == 1
     assert "139****5678" in html and "13912345678" not in html
+
+
+def test_a_signed_in_user_without_admin_rights_is_told_not_allowed(world, client):
+    agent = factories.user(Role.AGENT, regions=[world.d1])
+    client.force_login(agent)
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.status_code == 403
+    assert "无权访问" in response.content.decode() or "Not allowed" in response.content.decode()
+    assert 'name="password"' not in response.content.decode()
+
+
+def test_the_administration_still_signs_in_a_staff_user(world, client):
+    assert client.get(reverse("admin:login")).status_code == 200
+    admin_user = factories.user(Role.ADMIN, regions=[world.d1], is_superuser=True)
+    client.force_login(admin_user)
+    assert client.get(reverse("admin:index")).status_code == 200

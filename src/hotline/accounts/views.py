@@ -85,3 +85,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     # Owners, technicians, regions … in the changes read by name (one query per kind).
     with audit_names(list(page)):
         return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The administration's sign-in, or 403 for someone signed in without the right to it."""
+    from django.contrib import admin
+
+    if request.user.is_authenticated and not admin.site.has_permission(request):
+        return render(request, "403.html", status=403)
+    return admin.site.login(request)
