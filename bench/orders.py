@@ -83,8 +83,11 @@ def prepare(args: argparse.Namespace) -> dict:
             if connection.vendor == "postgresql":
                 cursor.execute("VACUUM ANALYZE tickets_ticket")
                 cursor.execute("VACUUM ANALYZE tickets_tickethistory")
+                # The load's dirty pages written now, not by a checkpoint during the run.
+                cursor.execute("CHECKPOINT")
             else:
                 cursor.execute("ANALYZE")
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         print(f"loaded {loaded} existing orders", file=sys.stderr)
     order_type, _ = OrderType.objects.get_or_create(
         code="nms-alarm",

@@ -28,6 +28,7 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 TTL = 60.0
+MAX_KEPT = 20_000
 _VERSION_KEY = "hotline:config:version"
 _T = TypeVar("_T")
 _M = TypeVar("_M", bound=Model)
@@ -71,15 +72,21 @@ def config_changed(*args: Any, **kwargs: Any) -> None:
 
 
 def config_cached(name: str, key: Hashable, load: Callable[[], _T]) -> _T:
-    """``load()``'s answer for (``name``, ``key``), computed once per configuration version."""
+    """``load()``'s answer for (``name``, ``key``), computed once per configuration version.
+
+    ``None`` (nothing found) is never kept, so made-up keys (an unknown token prefix, region
+    code) cost a query each, not memory; and at most ``MAX_KEPT`` answers are kept."""
     version = config_version()
     now = _clock()
     kept = _answers.get((name, key))
     if kept is not None and kept[0] == version and now - kept[1] < TTL:
         return kept[2]
     value = load()
-    with _lock:
-        _answers[(name, key)] = (version, now, value)
+    if value is not None:
+        with _lock:
+            if len(_answers) >= MAX_KEPT:
+                _answers.clear()
+            _answers[(name, key)] = (version, now, value)
     return value
 
 

@@ -63,3 +63,17 @@ def test_a_caller_changing_the_chain_it_got_changes_nothing_kept(desk):
     chain = escalation_chain(desk.world.s1a)
     chain.clear()
     assert escalation_chain(desk.world.s1a)[0] == desk.dispatcher.pk
+
+
+def test_nothing_found_is_not_kept_and_the_kept_answers_are_bounded(desk, monkeypatch):
+    from hotline import config_cache
+
+    loads = []
+    assert config_cached("probe-none", "x", lambda: loads.append(1)) is None
+    assert config_cached("probe-none", "x", lambda: loads.append(1)) is None
+    assert len(loads) == 2
+    monkeypatch.setattr(config_cache, "MAX_KEPT", 5)
+    config_cache.config_cache_clear()
+    for n in range(12):
+        config_cached("probe-many", n, lambda n=n: n)
+    assert len(config_cache._answers) <= 5
