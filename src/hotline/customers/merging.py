@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hotline.audit.context import acting_as
 from hotline.audit.masking import mask_phone
@@ -23,6 +24,7 @@ from hotline.customers.models import (
 )
 from hotline.customers.services import _FILLABLE, MERGE_PERMISSION
 from hotline.events import publish
+from hotline.stored_text import in_site_language, stored
 
 
 def customer_merge(*, survivor: Customer, duplicate: Customer, by: Any) -> CustomerMerge:
@@ -94,10 +96,14 @@ def _merge(survivor: Customer, duplicate: Customer, by: Any) -> CustomerMerge:
         filled_fields=filled,
     )
     for customer, other in ((survivor, duplicate), (duplicate, survivor)):
+        title = stored(
+            gettext_noop("Merged with customer #%(id)s %(name)s"), id=str(other.pk), name=other.name
+        )
         TimelineEntry.objects.create(
             customer=customer,
             kind=TimelineEntry.Kind.SYSTEM,
-            title=_("Merged with customer #%(id)s %(name)s") % {"id": other.pk, "name": other.name},
+            title=in_site_language(title)[:200],
+            worded={"title": title},
             author=by,
             ref_model="customers.customermerge",
             ref_id=str(merge.pk),

@@ -14,6 +14,7 @@ from hotline.accounts.scope import RegionScopedQuerySet
 from hotline.audit.record import AuditedModel
 from hotline.customers import fields
 from hotline.customers.phones import normalize_phone
+from hotline.stored_text import render
 
 
 class CustomerQuerySet(RegionScopedQuerySet):
@@ -366,6 +367,9 @@ class TimelineEntry(models.Model):
     # What the entry is about (a call record, a work order…), filled in by later features.
     ref_model = models.CharField(_("object type"), max_length=100, blank=True)
     ref_id = models.CharField(_("object id"), max_length=64, blank=True)
+    # What the system worded itself (``stored_text``): {"title": …, "body": …}, shown in the
+    # reader's language; ``title`` and ``body`` keep it in the site's language.
+    worded = models.JSONField(_("system wording"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("timeline entry")
@@ -375,6 +379,15 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def title_text(self) -> str:
+        """The title in the reader's language (when the system worded it)."""
+        return render(self.worded.get("title") if self.worded else None, self.title)
+
+    @property
+    def body_text(self) -> str:
+        return render(self.worded.get("body") if self.worded else None, self.body)
 
 
 class CustomerMerge(models.Model):

@@ -22,6 +22,8 @@ from django.utils import timezone
 from hotline.accounts.models import User
 from hotline.catalog.models import StatisticItem
 from hotline.customers.models import Customer, TimelineEntry
+from hotline.routing.services import call_timeline_title
+from hotline.stored_text import in_site_language
 from hotline.telephony.models import CallRecord, CallStep
 from hotline.telephony.recordings import write_wav
 
@@ -67,15 +69,16 @@ def build_call_demo(
             for kind, at, agent, detail in call["steps"]:
                 steps.append(CallStep(call=record, at=at, kind=kind, agent=agent, detail=detail))
             if record.customer_id and record.wrapped_up_at:
-                title = f"来电，{record.agent.display_name or record.agent.username}接听"
-                if record.disposition is not None:
-                    title += f" · {record.disposition.label_zh}"
+                title = call_timeline_title(
+                    record.agent.display_name or record.agent.username, record.disposition
+                )
                 entries.append(
                     TimelineEntry(
                         customer_id=record.customer_id,
                         at=record.offered_at,
                         kind=TimelineEntry.Kind.CALL,
-                        title=title[:200],
+                        title=in_site_language(title)[:200],
+                        worded={"title": title},
                         body=record.note,
                         author=record.agent,
                         ref_model="telephony.callrecord",

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from hotline.accounts.models import Region, Technician, User
 from hotline.catalog.models import StatisticItem
+from hotline.stored_text import in_site_language
 from hotline.tickets import sla
 from hotline.tickets.clock import calendar_for
 from hotline.tickets.models import (
@@ -36,6 +37,7 @@ from hotline.tickets.models import (
     Ticket,
     TicketNumber,
 )
+from hotline.tickets.subscribers import timeline_title
 
 POLICIES = (
     # code, Chinese, English, response h, arrival h, resolution, unit, closure working days
@@ -212,7 +214,7 @@ def _people() -> dict[str, Any]:
 
 
 TIMELINE_COLUMNS = (
-    "customer_id", "at", "kind", "title", "body", "author_id", "ref_model", "ref_id",
+    "customer_id", "at", "kind", "title", "body", "author_id", "ref_model", "ref_id", "worded",
 )  # fmt: skip
 Batch = dict[str, list[tuple[Any, ...]]]
 
@@ -310,10 +312,13 @@ def closed_order_rows(
                     ticket_id, at, actor, actor_name, action, source, target, "",
                     technician, tech_user if technician else None, "{}",
                 ))  # fmt: skip
-            for at, verb in ((created, "已开单"), (closed, "已关闭")) if with_timeline else ():
+            for at, event in (
+                ((created, "ticket.created"), (closed, "ticket.closed")) if with_timeline else ()
+            ):
+                title = timeline_title(event, number, order_type.label_zh, order_type.label_en)
                 timeline.append((
-                    customer_id, at, "order", f"工单 {number} {order_type.label_zh} {verb}", "",
-                    None, "tickets.ticket", str(ticket_id),
+                    customer_id, at, "order", in_site_language(title), "",
+                    None, "tickets.ticket", str(ticket_id), json.dumps({"title": title}),
                 ))  # fmt: skip
         ticket_id += 1
         if len(batch) >= 5000:

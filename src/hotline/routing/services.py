@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from hotline import events
 from hotline.audit.context import acting_as
@@ -21,6 +21,7 @@ from hotline.routing.domain import ivr_edit
 from hotline.routing.domain.ivr import validate
 from hotline.routing.models import IvrFlow, IvrFlowVersion, Queue, TrafficSetting
 from hotline.routing.traffic import parse_mix
+from hotline.stored_text import Stored, in_site_language, labels, stored
 from hotline.telephony.models import CallRecord, CallStep
 
 HANDLED = ("answered", "transferred", "consult_answered", "conference_joined")
@@ -37,6 +38,17 @@ def _check(result: dict[str, Any]) -> dict[str, Any]:
     if not result.get("ok"):
         raise SwitchboardError(str(result.get("error", "failed")))
     return result
+
+
+def call_timeline_title(agent_name: str, disposition: StatisticItem | None) -> Stored:
+    """The title of an answered call on the customer's timeline, in each reader's language."""
+    if disposition is None:
+        return stored(gettext_noop("Call answered by %(agent)s"), agent=agent_name)
+    return stored(
+        gettext_noop("Call answered by %(agent)s · %(disposition)s"),
+        agent=agent_name,
+        disposition=labels(disposition.label_zh, disposition.label_en),
+    )
 
 
 def call_wrap_up(
@@ -79,14 +91,13 @@ def call_wrap_up(
             },
         )
         if call.customer_id:
-            title = _("Call answered by %(agent)s") % {"agent": by.display_name or by.username}
-            if disposition is not None:
-                title += f" · {disposition.label}"
+            title = call_timeline_title(by.display_name or by.username, disposition)
             TimelineEntry.objects.create(
                 customer_id=call.customer_id,
                 at=call.offered_at,
                 kind=TimelineEntry.Kind.CALL,
-                title=title[:200],
+                title=in_site_language(title)[:200],
+                worded={"title": title},
                 body=note.strip(),
                 author=by,
                 ref_model="telephony.callrecord",

@@ -98,7 +98,7 @@ class HistoryOut(serializers.Serializer):
     action = serializers.CharField()
     from_state = serializers.CharField()
     to_state = serializers.CharField()
-    note = serializers.CharField()
+    note = serializers.CharField(source="note_text")
 
 
 class TicketOut(serializers.Serializer):

@@ -13,16 +13,22 @@ import uuid
 from typing import Any
 
 from hotline.customers.phones import is_mobile, normalize_phone
+from hotline.stored_text import Stored, in_site_language
 
 LINK_KIND = "wo"
 
 
-def sms(*, to: str, text: str, ticket: Any = None, purpose: str = "", key: str = "") -> Any:
+def sms(
+    *, to: str, text: str | Stored, ticket: Any = None, purpose: str = "", key: str = ""
+) -> Any:
     """Queue ``text`` to the mobile ``to`` (nothing for an empty number or a landline).
 
     ``key`` makes the message idempotent (the same key is queued once per number); without
-    one every call queues a message of its own.
+    one every call queues a message of its own. A ``stored`` message is worded in the site's
+    language, whoever's action sends it.
     """
+    if isinstance(text, dict):
+        text = in_site_language(text)
     from hotline.integrations.sms.services import sms_queue
 
     number = normalize_phone(to or "")

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_noop
 
 from hotline.events import Event
 from hotline.push.send import push_send_many
+from hotline.stored_text import Stored, in_site_language, joined, labels, stored
 
-# Events that put a line on the customer's timeline.
+# Events that put a line on the customer's timeline, and its title.
 TIMELINE_EVENTS = {
-    "ticket.created": pgettext_lazy("timeline", "opened"),
-    "ticket.dispatched": pgettext_lazy("timeline", "dispatched"),
-    "ticket.resolved": pgettext_lazy("timeline", "resolved"),
-    "ticket.closed": pgettext_lazy("timeline", "closed"),
-    "ticket.cancelled": pgettext_lazy("timeline", "cancelled"),
-    "ticket.reopened": pgettext_lazy("timeline", "reopened"),
+    "ticket.created": gettext_noop("Work order %(number)s %(type)s opened"),
+    "ticket.dispatched": gettext_noop("Work order %(number)s %(type)s dispatched"),
+    "ticket.resolved": gettext_noop("Work order %(number)s %(type)s resolved"),
+    "ticket.closed": gettext_noop("Work order %(number)s %(type)s closed"),
+    "ticket.cancelled": gettext_noop("Work order %(number)s %(type)s cancelled"),
+    "ticket.reopened": gettext_noop("Work order %(number)s %(type)s reopened"),
 }
+
+
+def timeline_title(event_name: str, number: str, type_zh: str, type_en: str) -> Stored:
+    """The timeline title of an order's step, in each reader's language."""
+    return stored(TIMELINE_EVENTS[event_name], number=number, type=labels(type_zh, type_en))
 
 
 def _ticket_id(event: Event) -> int | None:
@@ -73,26 +78,27 @@ def timeline_entry(event: Event) -> None:
     """In the event's transaction: the order's steps on the customer's timeline."""
     from hotline.customers.models import TimelineEntry
 
-    verb = TIMELINE_EVENTS.get(event.name)
     data = event.data.get("ticket") or {}
-    if verb is None or not data.get("customer_id"):
+    if event.name not in TIMELINE_EVENTS or not data.get("customer_id"):
         return
-    title = _("Work order %(number)s %(type)s %(verb)s") % {
-        "number": data["number"],
-        "type": data.get("type_label", ""),
-        "verb": verb,
+    worded: dict[str, Stored] = {
+        "title": timeline_title(
+            event.name, data["number"], data.get("type_label", ""), data.get("type_label_en", "")
+        )
     }
     body = event.data.get("note") or event.data.get("description", "")
     if event.name == "ticket.dispatched" and event.data.get("technician"):
-        body = _("To %(technician)s.") % {"technician": event.data["technician"]} + (
-            f" {body}" if body else ""
+        worded["body"] = joined(
+            stored(gettext_noop("To %(technician)s."), technician=event.data["technician"]), body
         )
+        body = in_site_language(worded["body"])
     TimelineEntry.objects.create(
         customer_id=data["customer_id"],
         at=event.occurred_at,
         kind=TimelineEntry.Kind.ORDER,
-        title=title[:200],
+        title=in_site_language(worded["title"])[:200],
         body=body[:2000],
+        worded=worded,
         author_id=event.actor_id,
         ref_model="tickets.ticket",
         ref_id=str(data["id"]),

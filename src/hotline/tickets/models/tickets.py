@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from hotline.accounts.models import Region
 from hotline.accounts.scope import RegionScopedQuerySet
 from hotline.audit.record import AuditedModel
+from hotline.stored_text import render
 from hotline.tickets.models.config import FeeItem, OrderType, Priority, SlaPolicy
 from hotline.tickets.workflow import OPEN_STATES, State
 
@@ -261,6 +262,7 @@ class Ticket(AuditedModel):
             "number": self.number,
             "type": self.order_type.code,
             "type_label": self.order_type.label_zh,
+            "type_label_en": self.order_type.label_en,
             "priority": self.priority,
             "state": self.state,
             "region": self.region.code,
@@ -355,6 +357,11 @@ class TicketHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.action}"
+
+    @property
+    def note_text(self) -> str:
+        """The note in the reader's language (a note the system worded), else as written."""
+        return render((self.data or {}).get("note_msg"), self.note)
 
 
 def _attachment_path(instance: TicketAttachment, filename: str) -> str:

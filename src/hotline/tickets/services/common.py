@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from hotline.accounts.scope import regions_in_scope
 from hotline.audit.context import current_actor
+from hotline.stored_text import Stored, in_site_language
 from hotline.tickets.models import Ticket, TicketHistory
 
 _publishing: contextvars.ContextVar[Ticket | None] = contextvars.ContextVar(
@@ -57,14 +58,21 @@ def history_add(
     by: Any = None,
     from_state: str = "",
     to_state: str = "",
-    note: str = "",
+    note: str | Stored = "",
     technician_id: int | None = None,
     owner_id: int | None = None,
     timer_id: int | None = None,
     data: dict[str, Any] | None = None,
     at: Any = None,
 ) -> TicketHistory:
-    """Append one line to the order's history (the actor defaults to whoever is acting)."""
+    """Append one line to the order's history (the actor defaults to whoever is acting).
+
+    A ``note`` the system words itself is a ``stored_text.stored`` message: kept as such in
+    ``data["note_msg"]`` (each reader sees it in their language) and in the site's language
+    in ``note``."""
+    if isinstance(note, dict):
+        data = {**(data or {}), "note_msg": note}
+        note = in_site_language(note)
     actor = current_actor()
     actor_id = by.pk if by is not None else actor.user_id
     name = by.get_username() if by is not None else actor.name
@@ -86,7 +94,9 @@ def history_add(
     )
 
 
-def sms_send(*, to: str, text: str, ticket: Ticket | None = None, purpose: str = "") -> None:
+def sms_send(
+    *, to: str, text: str | Stored, ticket: Ticket | None = None, purpose: str = ""
+) -> None:
     """Queue an SMS in the caller's transaction (the SMS outbox sends and retries it)."""
     from hotline.tickets import notify
 

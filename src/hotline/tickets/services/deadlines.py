@@ -4,10 +4,11 @@ recomputed here once an admin has entered that year."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hotline.audit.context import acting_as, audit_actor
 from hotline.audit.record import audit_saved
+from hotline.stored_text import stored
 from hotline.tickets import sla
 from hotline.tickets.clock import calendar_for
 from hotline.tickets.models import Ticket, TicketHistory
@@ -56,7 +57,11 @@ def sla_recompute_provisional(*, limit: int = 200) -> int:
             history_add(
                 ticket,
                 "sla_recomputed",
-                note=_("Deadlines recomputed with the public-holiday schedule now entered."),
+                note=stored(
+                    gettext_noop(
+                        "Deadlines recomputed with the public-holiday schedule now entered."
+                    )
+                ),
             )
             publish_ticket("ticket.sla_recomputed", ticket)
             done += 1

@@ -9,10 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hotline.accounts.models import Technician
 from hotline.audit.context import acting_as
 from hotline.audit.record import audit_record
+from hotline.stored_text import labels, stored
 from hotline.tickets import notify
 from hotline.tickets.models import Ticket
 from hotline.tickets.routing import best_technician, serves
@@ -30,13 +32,16 @@ def sms_to_technician(
     contact = ticket.contact_name
     if ticket.contact_phone:
         contact = f"{contact} {ticket.contact_phone}".strip()
-    text = _("[Hotline] Work order %(number)s %(type)s: %(address)s, %(contact)s. %(link)s") % {
-        "number": ticket.number,
-        "type": ticket.order_type.label,
-        "address": ticket.address or ticket.region.name,
-        "contact": contact or "—",
-        "link": notify.technician_link(line_id),
-    }
+    text = stored(
+        gettext_noop(
+            "[Hotline] Work order %(number)s %(type)s: %(address)s, %(contact)s. %(link)s"
+        ),
+        number=ticket.number,
+        type=labels(ticket.order_type.label_zh, ticket.order_type.label_en),
+        address=ticket.address or ticket.region.name,
+        contact=contact or "—",
+        link=notify.technician_link(line_id),
+    )
     notify.sms(
         to=technician.mobile,
         text=text,

@@ -17,11 +17,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hotline.accounts.models import User
 from hotline.audit.record import audit_record
+from hotline.stored_text import Stored, in_site_language, joined, stored
 from hotline.tickets import notify
 from hotline.tickets.models import Ticket, TicketHistory
 from hotline.tickets.routing import best_technician, escalation_chain
@@ -29,7 +29,7 @@ from hotline.tickets.services.common import history_add, publish_ticket
 from hotline.tickets.workflow import State
 
 
-def _notify_owner(ticket: Ticket, user_id: int | None, text: str, purpose: str) -> None:
+def _notify_owner(ticket: Ticket, user_id: int | None, text: Stored, purpose: str) -> None:
     if user_id is None:
         return
     phone = User.objects.filter(pk=user_id).values_list("phone", flat=True).first()
@@ -57,7 +57,11 @@ def ticket_first_owner(
             return
     chain = escalation_chain(ticket.region) if chain is None else chain
     if not chain:
-        history_add(ticket, "no_owner", note=_("Nobody in this region's chain to own it."))
+        history_add(
+            ticket,
+            "no_owner",
+            note=stored(gettext_noop("Nobody in this region's chain to own it.")),
+        )
         return
     _set_owner(ticket, level=1, owner_id=chain[0], at_top=len(chain) == 1, now=now)
     history_add(ticket, "owner_assigned", owner_id=chain[0], data={"level": 1}, at=now)
@@ -75,7 +79,9 @@ def tried_technicians(ticket: Ticket) -> set[int]:
     )
 
 
-def escalate(ticket: Ticket, *, reason: str, timer_id: int | None, now: datetime.datetime) -> str:
+def escalate(
+    ticket: Ticket, *, reason: Stored, timer_id: int | None, now: datetime.datetime
+) -> str:
     """Move the order one step up its chain; return the outcome."""
     chain = escalation_chain(ticket.region)
     level = ticket.escalation_level
@@ -95,8 +101,12 @@ def escalate(ticket: Ticket, *, reason: str, timer_id: int | None, now: datetime
         _notify_owner(
             ticket,
             ticket.owner_id,
-            _("[Hotline] Work order %(number)s still has nobody acting on it: please take it.")
-            % {"number": ticket.number},
+            stored(
+                gettext_noop(
+                    "[Hotline] Work order %(number)s still has nobody acting on it: please take it."
+                ),
+                number=ticket.number,
+            ),
             "escalation",
         )
         publish_ticket("ticket.escalated", ticket, top=True)
@@ -121,8 +131,11 @@ def escalate(ticket: Ticket, *, reason: str, timer_id: int | None, now: datetime
     _notify_owner(
         ticket,
         owner_id,
-        _("[Hotline] Work order %(number)s was escalated to you: %(reason)s")
-        % {"number": ticket.number, "reason": reason},
+        stored(
+            gettext_noop("[Hotline] Work order %(number)s was escalated to you: %(reason)s"),
+            number=ticket.number,
+            reason=reason,
+        ),
         "escalation",
     )
     publish_ticket("ticket.escalated", ticket, owner_id=owner_id, level=level + 1)
@@ -135,16 +148,17 @@ def reassign_or_escalate(ticket: Ticket, *, timer_id: int | None, now: datetime.
 
     previous = ticket.technician
     minutes = ticket.sla_policy.accept_minutes if ticket.sla_policy else 0
-    reason = _("%(technician)s did not accept within %(minutes)d minutes.") % {
-        "technician": previous or "—",
-        "minutes": minutes,
-    }
+    reason = stored(
+        gettext_noop("%(technician)s did not accept within %(minutes)d minutes."),
+        technician=str(previous) if previous else "—",
+        minutes=minutes,
+    )
     exclude = tried_technicians(ticket) | ({previous.pk} if previous else set())
     technician = best_technician(ticket, exclude=exclude)
     if technician is None:
         return escalate(
             ticket,
-            reason=reason + " " + _("No other technician fits."),
+            reason=joined(reason, stored(gettext_noop("No other technician fits."))),
             timer_id=timer_id,
             now=now,
         )
@@ -175,7 +189,7 @@ def reassign_or_escalate(ticket: Ticket, *, timer_id: int | None, now: datetime.
         "ticket.reassigned",
         ticket,
         previous_technician_id=previous.pk if previous else None,
-        reason=reason,
+        reason=in_site_language(reason),
     )
     return f"reassigned:{technician.pk}"
 
@@ -185,8 +199,7 @@ def sla_warning(ticket: Ticket, *, timer_id: int | None, now: datetime.datetime)
     history_add(
         ticket,
         "sla_warning",
-        note=_("Resolution due at %(due)s.")
-        % {"due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "—"},
+        note=stored(gettext_noop("Resolution due at %(due)s."), due=due or "—"),
         owner_id=ticket.owner_id,
         timer_id=timer_id,
         at=now,
@@ -194,8 +207,10 @@ def sla_warning(ticket: Ticket, *, timer_id: int | None, now: datetime.datetime)
     _notify_owner(
         ticket,
         ticket.owner_id,
-        _("[Hotline] Work order %(number)s is close to its resolution deadline.")
-        % {"number": ticket.number},
+        stored(
+            gettext_noop("[Hotline] Work order %(number)s is close to its resolution deadline."),
+            number=ticket.number,
+        ),
         "sla_warning",
     )
     publish_ticket("ticket.sla_warning", ticket)
@@ -209,7 +224,7 @@ def sla_breach(ticket: Ticket, *, timer_id: int | None, now: datetime.datetime) 
     history_add(
         ticket,
         "sla_breached",
-        note=_("The resolution deadline has passed."),
+        note=stored(gettext_noop("The resolution deadline has passed.")),
         owner_id=ticket.owner_id,
         timer_id=timer_id,
         data={"told": [x for x in (ticket.owner_id, lead) if x]},
@@ -219,8 +234,10 @@ def sla_breach(ticket: Ticket, *, timer_id: int | None, now: datetime.datetime) 
         _notify_owner(
             ticket,
             user_id,
-            _("[Hotline] Work order %(number)s missed its resolution deadline.")
-            % {"number": ticket.number},
+            stored(
+                gettext_noop("[Hotline] Work order %(number)s missed its resolution deadline."),
+                number=ticket.number,
+            ),
             "sla_breach",
         )
     publish_ticket("ticket.sla_breached", ticket, told_id=lead)
@@ -243,11 +260,14 @@ def remind_top(ticket: Ticket, *, timer_id: int | None, now: datetime.datetime) 
     history_add(
         ticket,
         "reminder",
-        note=_(
-            "Reminder %(n)d: nobody has taken the order yet; reminded every %(minutes)d "
-            "minutes until someone does."
-        )
-        % {"n": number, "minutes": reminder_minutes(ticket.sla_policy)},
+        note=stored(
+            gettext_noop(
+                "Reminder %(n)d: nobody has taken the order yet; reminded every %(minutes)d "
+                "minutes until someone does."
+            ),
+            n=number,
+            minutes=reminder_minutes(ticket.sla_policy),
+        ),
         owner_id=ticket.owner_id,
         timer_id=timer_id,
         data={"reminder": number, "owner_id": ticket.owner_id},
@@ -263,11 +283,13 @@ def remind_top(ticket: Ticket, *, timer_id: int | None, now: datetime.datetime) 
     if owner_phone:
         notify.sms(
             to=owner_phone,
-            text=_(
-                "[Hotline] Reminder: work order %(number)s still has nobody acting on it: "
-                "please take it."
-            )
-            % {"number": ticket.number},
+            text=stored(
+                gettext_noop(
+                    "[Hotline] Reminder: work order %(number)s still has nobody acting on it: "
+                    "please take it."
+                ),
+                number=ticket.number,
+            ),
             ticket=ticket,
             purpose="reminder",
             key=f"timer{timer_id}" if timer_id else "",
@@ -282,7 +304,7 @@ def handlers() -> dict[str, Any]:
         "accept": reassign_or_escalate,
         "owner": lambda ticket, *, timer_id, now: escalate(
             ticket,
-            reason=_("Nobody acted on the order in time."),
+            reason=stored(gettext_noop("Nobody acted on the order in time.")),
             timer_id=timer_id,
             now=now,
         ),

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hotline.accounts.models import Region, User
 from hotline.accounts.scope import regions_in_scope
@@ -17,6 +18,7 @@ from hotline.audit.context import acting_as
 from hotline.audit.record import audit_record, audit_saved
 from hotline.customers.models import Customer
 from hotline.events import publish
+from hotline.stored_text import stored
 from hotline.tickets import notify
 from hotline.tickets.models import AreaFault, OrderType, Priority, Ticket
 from hotline.tickets.services.common import require
@@ -221,11 +223,14 @@ def area_fault_resolve_reports(
                 ticket_fault_resolve(ticket=report, by=by, note=text)
                 notify.sms(
                     to=report.contact_phone,
-                    text=_(
-                        "[Hotline] The fault you reported (%(number)s) is repaired: %(title)s. "
-                        "Thank you for your patience."
-                    )
-                    % {"number": report.number, "title": fault.title},
+                    text=stored(
+                        gettext_noop(
+                            "[Hotline] The fault you reported (%(number)s) is repaired: "
+                            "%(title)s. Thank you for your patience."
+                        ),
+                        number=report.number,
+                        title=fault.title,
+                    ),
                     ticket=report,
                     purpose="area_fault_resolved",
                 )

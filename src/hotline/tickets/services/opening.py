@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hotline.accounts.models import Region
 from hotline.accounts.scope import regions_in_scope
@@ -20,6 +21,7 @@ from hotline.audit.record import audit_saved
 from hotline.config_cache import config_cached
 from hotline.customers.models import Customer, Device
 from hotline.customers.phones import normalize_phone
+from hotline.stored_text import stored
 from hotline.tickets import sla
 from hotline.tickets.clock import calendar_for
 from hotline.tickets.fields import clean_form
@@ -241,10 +243,12 @@ def ticket_open(
             history_add(
                 ticket,
                 "sla_provisional",
-                note=_(
-                    "A deadline falls in a year whose public-holiday schedule is not entered "
-                    "yet: it is counted on weekends only and recomputed once the year is "
-                    "entered."
+                note=stored(
+                    gettext_noop(
+                        "A deadline falls in a year whose public-holiday schedule is not "
+                        "entered yet: it is counted on weekends only and recomputed once the "
+                        "year is entered."
+                    )
                 ),
                 at=now,
             )
@@ -261,11 +265,14 @@ def ticket_open(
 
             sms_send(
                 to=ticket.contact_phone,
-                text=_(
-                    "Your work order %(number)s is open. When the work is done, give the "
-                    "technician the code %(code)s."
-                )
-                % {"number": ticket.number, "code": ticket.confirmation_code},
+                text=stored(
+                    gettext_noop(
+                        "Your work order %(number)s is open. When the work is done, give the "
+                        "technician the code %(code)s."
+                    ),
+                    number=ticket.number,
+                    code=ticket.confirmation_code,
+                ),
                 ticket=ticket,
                 purpose="confirmation_code",
             )
