@@ -61,6 +61,8 @@ def main() -> None:
             "HOTLINE_DEBUG": "0",
             "HOTLINE_LOG_LEVEL": "WARNING",
             "HOTLINE_API_RATE": "1000000/min",
+            # The receiver is this script's own server on 127.0.0.1, which production refuses.
+            "HOTLINE_WEBHOOK_ALLOW_PRIVATE": "1",
             "DJANGO_SETTINGS_MODULE": "hotline.settings",
         }
     )

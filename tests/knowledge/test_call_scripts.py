@@ -431,3 +431,27 @@ def test_the_screen_pop_shows_the_script_with_answers_that_post_the_path(
     assert f'data-script="{script.published_version_id}"' in pop
     assert f'hx-post="{reverse("routing:script_path", args=[call.call_id])}"' in pop
     assert "机顶盒指示灯是什么颜色？" in pop and "请重新插拔信号线。" not in pop
+
+
+def test_the_list_names_ivr_choices_by_the_published_flows_labels(client, editor, item):
+    from hotline.routing.demo import DEMO_FLOW
+    from hotline.routing.models import IvrFlow, IvrFlowVersion
+
+    flow = IvrFlow.objects.create(code="main", name="主流程")
+    IvrFlowVersion.objects.create(flow=flow, version=1, tree={"id": "old", "type": "hangup"})
+    IvrFlowVersion.objects.create(
+        flow=flow, version=2, tree=DEMO_FLOW, published_at=timezone.now()
+    )
+    IvrFlowVersion.objects.create(  # a later draft version, not published: not shown
+        flow=flow, version=3, tree={**DEMO_FLOW, "label": "草稿"}
+    )
+    make_script(editor, name="按键1", ivr_choices=["main:1", "tv", "gone:7"])
+    client.force_login(editor)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("knowledge:scripts")).content.decode()
+    assert "IVR: 主菜单, key 1: 电视故障" in html  # a key pressed at a menu
+    assert "IVR: 电视故障</span>" in html  # a node reached
+    assert "IVR: gone:7</span>" in html  # no longer in a published flow: its code
+    # The form lists the choices it can take, with their codes.
+    assert "<code>main:9</code></td><td>主菜单, key 9: 预约回呼" in html
+    assert "草稿" not in html

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
 from hotline.customers.models import ServiceAccount, Subscription
@@ -15,6 +16,32 @@ from hotline.periods import within_days
 from hotline.routing import hooks, labels
 from hotline.routing.models import AgentSkill, NotReadyReason, Queue
 from hotline.telephony.models import CallRecord
+
+
+def ivr_choice_names() -> dict[str, str]:
+    """Every IVR choice of the published flows (``ivr.choice_names``) → how to show it."""
+    from hotline.routing.domain.ivr import choice_names
+    from hotline.routing.models import IvrFlowVersion
+
+    shown: dict[str, str] = {}
+    published = IvrFlowVersion.objects.filter(published_at__isnull=False)
+    latest = published.filter(
+        version=Subquery(
+            published.filter(flow_id=OuterRef("flow_id")).order_by("-version").values("version")[:1]
+        )
+    )
+    for tree in latest.order_by("flow__code").values_list("tree", flat=True):
+        for code, (label, digit, option) in choice_names(tree or {}).items():
+            if digit:
+                text = _("%(menu)s, key %(digit)s: %(option)s") % {
+                    "menu": label,
+                    "digit": digit,
+                    "option": option,
+                }
+            else:
+                text = label
+            shown.setdefault(code, text)
+    return shown
 
 
 def agents_with_skills() -> QuerySet[User]:

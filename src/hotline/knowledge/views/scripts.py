@@ -26,6 +26,14 @@ from hotline.knowledge.services import script_trees
 from hotline.knowledge.services import scripts as script_services
 
 
+def _ivr_names() -> dict[str, str]:
+    if not apps.is_installed("hotline.routing"):
+        return {}
+    from hotline.routing.selectors import ivr_choice_names
+
+    return ivr_choice_names()
+
+
 def _queues() -> Any:
     if not apps.is_installed("hotline.routing"):
         return []
@@ -58,6 +66,8 @@ class ScriptForm(forms.Form):
         self.queue_rows = {queue.code: queue for queue in _queues()}
         self.fields["queues"].choices = [(c, q.label) for c, q in self.queue_rows.items()]
         self.fields["queues"].widget.attrs["size"] = 4
+        # What each IVR choice is, listed under the form (codes are what the field takes).
+        self.ivr_names = _ivr_names()
 
     @classmethod
     def initial_for(cls, script: CallScript) -> dict[str, Any]:
@@ -97,9 +107,13 @@ def script_list(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             return redirect("knowledge:script", pk=script.pk)
-    scripts = CallScript.objects.select_related("published_version").prefetch_related(
-        "queues", "statistic_items"
+    scripts = list(
+        CallScript.objects.select_related("published_version").prefetch_related(
+            "queues", "statistic_items"
+        )
     )
+    for script in scripts:
+        script.ivr_badges = [(c, form.ivr_names.get(c, c)) for c in script.ivr_choices or []]
     return render(request, "knowledge/scripts.html", {"scripts": scripts, "form": form})
 
 

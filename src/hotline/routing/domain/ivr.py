@@ -76,6 +76,26 @@ def iter_nodes(node: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict
                 yield from iter_nodes(child, f"{path}/{digit}")
 
 
+def choice_names(tree: dict[str, Any]) -> dict[str, tuple[str, str, str]]:
+    """The IVR choices a call script can be attached to, by what admins named them: a node's
+    id (the caller reached it) → (its label, "", ""), and ``menu:digit`` (the key pressed at
+    a menu) → (the menu's label, the digit, the option's label). Unlabelled nodes go by id."""
+    names: dict[str, tuple[str, str, str]] = {}
+    for _where, node in iter_nodes(tree):
+        if not isinstance(node, dict) or not node.get("id"):
+            continue
+        node_id = str(node["id"])
+        label = str(node.get("label") or "").strip() or node_id
+        names.setdefault(node_id, (label, "", ""))
+        if node.get("type") != "menu":
+            continue
+        for digit, child in sorted((node.get("options") or {}).items()):
+            if isinstance(child, dict):
+                option = str(child.get("label") or child.get("id") or "").strip()
+                names.setdefault(f"{node_id}:{digit}", (label, str(digit), option))
+    return names
+
+
 def validate(tree: dict[str, Any], *, queues: set[str]) -> list[Problem]:
     """Everything wrong with ``tree``; an empty list means it may be published."""
     problems: list[Problem] = []
