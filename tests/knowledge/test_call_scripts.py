@@ -439,9 +439,7 @@ def test_the_list_names_ivr_choices_by_the_published_flows_labels(client, editor
 
     flow = IvrFlow.objects.create(code="main", name="主流程")
     IvrFlowVersion.objects.create(flow=flow, version=1, tree={"id": "old", "type": "hangup"})
-    IvrFlowVersion.objects.create(
-        flow=flow, version=2, tree=DEMO_FLOW, published_at=timezone.now()
-    )
+    IvrFlowVersion.objects.create(flow=flow, version=2, tree=DEMO_FLOW, published_at=timezone.now())
     IvrFlowVersion.objects.create(  # a later draft version, not published: not shown
         flow=flow, version=3, tree={**DEMO_FLOW, "label": "草稿"}
     )
