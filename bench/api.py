@@ -67,6 +67,9 @@ def main() -> None:
         }
     )
     if args.database:
+        from hotline.db import postgres_database_ensure
+
+        postgres_database_ensure(args.database)
         os.environ["HOTLINE_DATABASE_URL"] = args.database
     else:
         os.environ.pop("HOTLINE_DATABASE_URL", None)

@@ -54,6 +54,9 @@ def main() -> None:
 
     os.environ["HOTLINE_VAR_DIR"] = args.var_dir or tempfile.mkdtemp(prefix="hotline-lookup-")
     if args.database:
+        from hotline.db import postgres_database_ensure
+
+        postgres_database_ensure(args.database)
         os.environ["HOTLINE_DATABASE_URL"] = args.database
     else:
         os.environ.pop("HOTLINE_DATABASE_URL", None)

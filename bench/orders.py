@@ -248,6 +248,9 @@ def main() -> None:
         }
     )
     if args.database:
+        from hotline.db import postgres_database_ensure
+
+        postgres_database_ensure(args.database)
         env["HOTLINE_DATABASE_URL"] = args.database
     if args.web_threads:
         env["HOTLINE_WEB_THREADS"] = str(args.web_threads)

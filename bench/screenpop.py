@@ -648,6 +648,9 @@ def main() -> None:
         }
     )
     if args.database:
+        from hotline.db import postgres_database_ensure
+
+        postgres_database_ensure(args.database)
         env["HOTLINE_DATABASE_URL"] = args.database
         # A site lock of its own: other switchboards on the same PostgreSQL server stay apart.
         env["HOTLINE_SWITCHBOARD_LOCK_KEY"] = str(random.randrange(10**8, 2 * 10**8))

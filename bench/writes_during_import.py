@@ -111,6 +111,9 @@ def main() -> None:
     os.environ["HOTLINE_VAR_DIR"] = str(workdir)
     os.environ["HOTLINE_ENV"] = os.environ.get("HOTLINE_ENV", "development")
     if args.database:
+        from hotline.db import postgres_database_ensure
+
+        postgres_database_ensure(args.database)
         os.environ["HOTLINE_DATABASE_URL"] = args.database
     else:
         os.environ.pop("HOTLINE_DATABASE_URL", None)

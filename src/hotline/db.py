@@ -62,3 +62,28 @@ def apply_busy_timeout(sender: Any, connection: BaseDatabaseWrapper, **kwargs: A
         with raw.cursor() as cursor:
             cursor.execute("SELECT set_config('lock_timeout', %s, false)", [f"{wait}ms"])
         raw.hotline_busy_timeout_ms = wait
+
+
+def postgres_database_ensure(url: str) -> bool:
+    """Create the PostgreSQL database ``url`` names when it does not exist (the benchmarks'
+    scratch databases); return whether it was created. Other URLs are left alone."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
+        return False
+    name = parts.path.lstrip("/")
+    if not name:
+        return False
+    import psycopg
+    from psycopg import sql
+
+    maintenance = urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, ""))
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if exists:
+            return False
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return True
