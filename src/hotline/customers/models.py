@@ -161,7 +161,7 @@ class CustomerPhone(AuditedModel):
 
     class Kind(models.TextChoices):
         MOBILE = "mobile", _("Mobile")
-        HOME = "home", _("Home")
+        HOME = "home", pgettext_lazy("phone kind", "Home")
         WORK = "work", _("Work")
         OTHER = "other", _("Other")
 
