@@ -235,3 +235,57 @@ def test_a_socket_refuses_topics_outside_the_users_scope(database, tmp_path):
         assert reply["refused"] == [f"customer.{other}", "user.999"]
     finally:
         live.stop_all()
+
+
+async def _crowd(port: int, session: str, sockets: int, send_after_connect) -> list[dict]:
+    """``sockets`` pages of one user connect and subscribe at once, then all get one push
+    and all close at once; returns what each received."""
+
+    async def page(ready: asyncio.Event) -> dict:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{port}/ws/push/",
+            origin=f"http://127.0.0.1:{port}",
+            additional_headers={"Cookie": f"sessionid={session}"},
+            open_timeout=60,
+        ) as socket:
+            await socket.send(json.dumps({"subscribe": ["queues"]}))
+            reply = json.loads(await asyncio.wait_for(socket.recv(), 60))
+            assert reply["type"] == "subscribed"
+            subscribed.append(1)
+            if len(subscribed) == sockets:
+                everyone.set()
+            await ready.wait()
+            return json.loads(await asyncio.wait_for(socket.recv(), 60))
+
+    subscribed: list[int] = []
+    everyone = asyncio.Event()
+    ready = asyncio.Event()
+    pages = [asyncio.ensure_future(page(ready)) for _ in range(sockets)]
+    await asyncio.wait_for(everyone.wait(), 120)
+    ready.set()
+    await asyncio.to_thread(send_after_connect)
+    return await asyncio.gather(*pages)
+
+
+@pytest.mark.skipif(not _redis_available(), reason="needs the local Redis server")
+def test_a_burst_of_pages_connecting_and_closing_at_once_is_served(database, tmp_path):
+    # More sockets at once than the Redis pool has connections (redis-py 8: 100): the
+    # joins and leaves wait their turn instead of failing.
+    live = _production_env(tmp_path, database)
+    try:
+        user_id, session = _session(live, "crowd", role="agent")
+        push_port = free_port()
+        push = live.start("push", "--port", str(push_port))
+        wait_for(lambda: _status(push_port, "/login/") == 404, timeout=60, what="the push server")
+        live.start("worker", "--interval", "0.1")
+        for n in (8, 9):  # the second crowd connects while the first one's leaves run
+            received = run_async(
+                _crowd(
+                    push_port, session, 250, lambda n=n: _enqueue_push(live, f"user.{user_id}", n)
+                )
+            )
+            assert [m["data"] for m in received] == [{"n": n}] * 250
+        log = live.log(push)
+        assert "Too many connections" not in log and "Traceback" not in log
+    finally:
+        live.stop_all()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -14,6 +16,23 @@ ACL_GROUP = "acl"
 MAX_TOPICS = 50
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_ACCESS_LOST = 4403
+# Group joins and leaves in flight at once in this process. Each holds a connection of the
+# Redis layer's pool while it runs, and that pool refuses one more than its size (100 by
+# default in redis-py 8) instead of waiting: a burst of pages connecting or closing at once
+# (a restart, a network blip, 2,000 desks) waits here for its turn instead of failing.
+LAYER_OPS_AT_ONCE = 32
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def layer_gate() -> asyncio.Semaphore:
+    """The running event loop's limit on group joins and leaves in flight."""
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(LAYER_OPS_AT_ONCE)
+    return gate
 
 
 def _load_user(user_id: int) -> Any:
@@ -48,8 +67,9 @@ class PushConsumer(AsyncJsonWebsocketConsumer):
         self.user_id: int = user.pk
         self.topics: list[str] = []
         self.groups_joined = [f"user.{user.pk}", ACL_GROUP]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        async with layer_gate():
+            for group in self.groups_joined:
+                await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
@@ -57,7 +77,8 @@ class PushConsumer(AsyncJsonWebsocketConsumer):
             if is_broadcast(group):
                 await process_fanout(self.channel_layer).leave(group, self)
             else:
-                await self.channel_layer.group_discard(group, self.channel_name)
+                async with layer_gate():
+                    await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         wanted = content.get("subscribe") if isinstance(content, dict) else None
@@ -74,7 +95,8 @@ class PushConsumer(AsyncJsonWebsocketConsumer):
                 if is_broadcast(topic):  # one layer message per process, not per socket
                     await process_fanout(self.channel_layer).join(topic, self)
                 else:
-                    await self.channel_layer.group_add(topic, self.channel_name)
+                    async with layer_gate():
+                        await self.channel_layer.group_add(topic, self.channel_name)
                 self.topics.append(topic)
         refused = [t for t in wanted if t not in allowed]
         await self.send_json({"type": "subscribed", "topics": allowed, "refused": refused})
