@@ -395,3 +395,8 @@ def test_the_phone_pages_say_when_an_order_is_overdue(desk, client, open_order):
     assert 'data-risk="ok"' in cards[str(fresh.pk)] and "已超时" not in cards[str(fresh.pk)]
     html = client.get(reverse("tickets:my_order", args=[late.pk])).content.decode()
     assert 'class="due late"' in html and "已超时" in html
+    # The office page of the order marks the passed deadline itself, not only the header.
+    html = client.get(reverse("tickets:detail", args=[late.pk])).content.decode()
+    assert 'class="late" data-risk="breached"' in html
+    html = client.get(reverse("tickets:detail", args=[fresh.pk])).content.decode()
+    assert 'data-risk="breached"' not in html
