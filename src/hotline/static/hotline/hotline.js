@@ -154,6 +154,9 @@ function labelStackedCells(root) {
         let column = 0;
         [...row.cells].forEach((cell) => {
           if (cell.colSpan === 1 && !cell.dataset.label && names[column]) cell.dataset.label = names[column];
+          // A stacked line with a name and nothing after it is noise (a .grid's cells are
+          // rendered by the server, so "empty now" stays true until htmx swaps the row).
+          if (table.classList.contains("grid")) cell.toggleAttribute("data-empty", !cell.textContent.trim() && !cell.querySelector("input, select, button, img, audio"));
           column += cell.colSpan;
         });
       });
