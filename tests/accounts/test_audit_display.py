@@ -154,3 +154,20 @@ def test_staff_and_regions_in_changes_read_by_name_customers_by_id(world, manage
     assert f"{lead} (#{lead.pk})" in line
     assert f"{world.s1a.name} (#{world.s1a.pk}) → {world.d2.name} (#{world.d2.pk})" in line
     assert f"→ #{world.c1a.pk}" in line and world.c1a.name not in line
+
+
+def test_knowledge_actions_read_by_name_not_by_code(world, manager, client):
+    from hotline.catalog.models import StatisticItem
+    from tests.knowledge.test_call_scripts import make_script
+
+    StatisticItem.objects.create(code="tv-signal", label_zh="电视无信号", label_en="No signal")
+    editor = factories.user(Role.KNOWLEDGE_EDITOR, regions=[world.city], username="editor")
+    make_script(editor, name="无信号")
+    client.force_login(manager)
+    text = " | ".join(rows(client, model="knowledge.callscript"))
+    assert "save_version" not in text and "publish" not in text
+    assert "保存版本" in text and "发布" in text
+    # The version saved is a number, not a pair with an empty side.
+    assert "版本: 1" in text and "—, 1" not in text
+    choices = dict(client.get(reverse("accounts:audit")).context["form"].fields["action"].choices)
+    assert choices["confirm_read"] == "确认已读"

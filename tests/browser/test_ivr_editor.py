@@ -43,3 +43,22 @@ def test_an_admin_adds_a_choice_sees_the_problem_fixes_it_and_previews(page, scr
     screenshot("ivr-editor-preview")
     flow.refresh_from_db()
     assert flow.draft["options"]["3"]["type"] == "hangup"
+
+
+def test_the_editor_fits_a_phone(browser, live_server):
+    from hotline.routing.demo import DEMO_FLOW
+
+    # The demo's flow: hours, a menu, nested choices, long prompts and long "move to" paths.
+    configure(agents=0, flow=DEMO_FLOW)
+    flow = IvrFlow.objects.get(code="main")
+    factories.user(Role.ADMIN, username="boss", is_superuser=True)
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    phone = context.new_page()
+    log_in(phone, "boss")
+    phone.wait_for_selector("[data-tile=ivr]")
+    phone.goto(f"/desk/ivr/{flow.pk}/")
+    phone.wait_for_selector("#ivr-node-root")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()

@@ -189,6 +189,8 @@ def test_numbers_are_normalised_and_the_queueing_is_audited_masked(admin_user) -
     assert entry.actor_name == admin_user.username
     assert NUMBER not in json.dumps(entry.changes)
     assert [e.name for e in events] == ["sms.queued"]
+    # The audit log names the message in the reader's language (Chinese by default).
+    assert entry.object_repr == f"短信 #{message.pk}（排队中）"
 
 
 def test_queueing_the_same_reference_twice_sends_once() -> None:

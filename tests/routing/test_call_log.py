@@ -175,6 +175,20 @@ def test_step_details_read_as_labels_not_keys():
         assert step_detail(detail, {"tv": "电视"}) == "队列: 电视 · 挂断方: 主叫"
 
 
+def test_the_wrap_up_step_names_the_statistic_item_not_its_code(client, calls, manager):
+    from hotline.catalog.models import StatisticItem
+    from hotline.telephony.models import CallStep
+
+    StatisticItem.objects.create(code="fault-no-signal", label_zh="无信号", label_en="No signal")
+    call = calls["by_mine"]
+    CallStep.objects.create(
+        call=call, kind="wrapped_up", at=call.ended_at, detail={"disposition": "fault-no-signal"}
+    )
+    client.force_login(manager)
+    html = client.get(f"/desk/calls/{call.pk}/").content.decode()
+    assert "统计项目: 无信号" in html and "fault-no-signal" not in html
+
+
 def test_the_desks_last_calls_give_the_day_of_calls_before_today(client, world):
     agent = _agent("a_recent", None, world)
     now = timezone.localtime()

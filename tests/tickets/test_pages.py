@@ -379,3 +379,24 @@ def test_only_people_working_on_the_order_attach_files(
     photo = SimpleUploadedFile("a.jpg", b"\xff\xd8\xff0", content_type="image/jpeg")
     client.post(reverse("tickets:attach", args=[ticket.pk]), {"file": photo})
     assert ticket.attachments.count() == 1
+
+
+def test_the_phone_pages_say_when_an_order_is_overdue(desk, client, open_order):
+    from django.utils import timezone
+
+    late = open_order(now=timezone.now() - datetime.timedelta(days=10))
+    fresh = open_order(now=timezone.now())
+    for ticket in (late, fresh):
+        ticket_dispatch(ticket=ticket, technician=desk.tech_a, by=desk.dispatcher)
+    client.force_login(desk.tech_a.user)
+    html = client.get(reverse("tickets:my_orders")).content.decode()
+    cards = dict(re.findall(r'data-ticket="(\d+)">(.*?)</a>', html, re.S))
+    assert 'data-risk="breached"' in cards[str(late.pk)] and "已超时" in cards[str(late.pk)]
+    assert 'data-risk="ok"' in cards[str(fresh.pk)] and "已超时" not in cards[str(fresh.pk)]
+    html = client.get(reverse("tickets:my_order", args=[late.pk])).content.decode()
+    assert 'class="due late"' in html and "已超时" in html
+    # The office page of the order marks the passed deadline itself, not only the header.
+    html = client.get(reverse("tickets:detail", args=[late.pk])).content.decode()
+    assert 'class="late" data-risk="breached"' in html
+    html = client.get(reverse("tickets:detail", args=[fresh.pk])).content.decode()
+    assert 'data-risk="breached"' not in html

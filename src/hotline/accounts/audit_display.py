@@ -68,6 +68,12 @@ _EXTRA_LABELS = {
     "loaded": gettext_lazy("rows loaded"),
     "source": gettext_lazy("source"),
     "replace": gettext_lazy("replaced existing data"),
+    "version": gettext_lazy("version"),
+    "restored_version": gettext_lazy("restored from version"),
+    "note": gettext_lazy("note"),
+    "reader": gettext_lazy("reader"),
+    "useful": gettext_lazy("useful"),
+    "size": gettext_lazy("size (bytes)"),
 }
 
 
@@ -264,10 +270,15 @@ def audit_change_lines(entry: AuditEntry) -> list[ChangeLine]:
                 AuditEntry.Action.CREATE,
                 AuditEntry.Action.UPDATE,
                 AuditEntry.Action.DELETE,
+                AuditEntry.Action.SAVE_VERSION,
+                AuditEntry.Action.RESTORE,
+                AuditEntry.Action.PUBLISH,
             )
         ):
             old, new = change
-            if entry.action == AuditEntry.Action.CREATE:
+            if entry.action == AuditEntry.Action.CREATE or (
+                old is None and entry.action != AuditEntry.Action.UPDATE
+            ):
                 lines.append(ChangeLine(label, None, _value(field, new)))
             elif old == new == SECRET_PLACEHOLDER:
                 lines.append(ChangeLine(label, None, _("changed (not shown)")))

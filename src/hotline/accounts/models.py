@@ -265,6 +265,13 @@ class AuditEntry(models.Model):
         MERGE = "merge", _("Merged duplicates")
         MERGE_UNDO = "merge_undo", _("Undid a merge")
         SYSTEM = "system", _("System operation")
+        # Knowledge base and call scripts (knowledge/services).
+        SAVE_VERSION = "save_version", _("Saved a version")
+        PUBLISH = "publish", _("Published")
+        RESTORE = "restore", _("Restored a version")
+        CONFIRM_READ = "confirm_read", _("Confirmed reading")
+        VOTE = "vote", _("Rated")
+        UPLOAD = "upload", _("Uploaded a file")
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     # No database constraint: the log outlives anything it mentions and is never rewritten.

@@ -351,4 +351,8 @@ class SmsMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"SMS #{self.pk} ({self.get_status_display()})"
+        # Shown by the admin and kept in the audit log: in the reader's language.
+        return str(
+            _("Text message #%(number)s (%(status)s)")
+            % {"number": self.pk, "status": self.get_status_display()}
+        )

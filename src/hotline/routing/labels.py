@@ -100,8 +100,13 @@ STEP_DETAIL = {
 }
 
 
-def step_detail(detail: dict[str, Any] | None, queues: dict[str, str]) -> str:
-    """A step's detail as one readable line: "queue: 宽带 · hung up by: caller"."""
+def step_detail(
+    detail: dict[str, Any] | None,
+    queues: dict[str, str],
+    dispositions: dict[str, str] | None = None,
+) -> str:
+    """A step's detail as one readable line: "queue: 宽带 · hung up by: caller"; queues and
+    dispositions (statistic items) by their labels, not their codes."""
     from hotline.telephony.models import CallRecord
 
     parts = []
@@ -111,6 +116,8 @@ def step_detail(detail: dict[str, Any] | None, queues: dict[str, str]) -> str:
             continue
         if key == "queue":
             value = queues.get(str(value), value)
+        elif key == "disposition":
+            value = (dispositions or {}).get(str(value), value)
         elif key == "hung_up_by":
             value = dict(CallRecord.HungUpBy.choices).get(value, value)
         elif value is True:

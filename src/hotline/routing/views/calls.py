@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from hotline.accounts.menu import menu_entry_allowed
 from hotline.audit.personal_data import can_unmask, personal_data_reveal
+from hotline.catalog.models import StatisticItem
 from hotline.pagination import CountlessPaginator
 from hotline.routing import labels, selectors
 from hotline.routing.forms import CallLogFilterForm
@@ -46,9 +47,13 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     call = _call_for(request, pk)
     steps = list(call.steps.select_related("agent"))
     queues = labels.queue_labels()
+    codes = {
+        str(step.detail["disposition"]) for step in steps if (step.detail or {}).get("disposition")
+    }
+    dispositions = {item.code: item.label for item in StatisticItem.objects.filter(code__in=codes)}
     for step in steps:
         step.label = labels.STEP_KINDS.get(step.kind, step.kind)
-        step.detail_text = labels.step_detail(step.detail, queues)
+        step.detail_text = labels.step_detail(step.detail, queues, dispositions)
     return render(
         request,
         "routing/call.html",

@@ -134,3 +134,35 @@ document.addEventListener("DOMContentLoaded", () => {
     document.body.addEventListener(name, changed),
   );
 });
+
+// On a phone a table.grid (or table.stack) shows each row as lines (hotline.css). Every cell
+// gets its column's header as data-label so those lines keep their names; a label the
+// template wrote itself wins. Runs on the page and on whatever htmx swaps in.
+function labelStackedCells(root) {
+  const tables = new Set(root.querySelectorAll ? root.querySelectorAll("table.grid, table.stack") : []);
+  const own = root.closest ? root.closest("table.grid, table.stack") : null;
+  if (own) tables.add(own);
+  tables.forEach((table) => {
+    const head = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
+    if (!head) return;
+    const names = [];
+    [...head.cells].forEach((th) => {
+      for (let i = 0; i < th.colSpan; i += 1) names.push(th.textContent.trim());
+    });
+    [...table.tBodies].forEach((body) => {
+      [...body.rows].forEach((row) => {
+        let column = 0;
+        [...row.cells].forEach((cell) => {
+          if (cell.colSpan === 1 && !cell.dataset.label && names[column]) cell.dataset.label = names[column];
+          // A stacked line with a name and nothing after it is noise (a .grid's cells are
+          // rendered by the server, so "empty now" stays true until htmx swaps the row).
+          if (table.classList.contains("grid")) cell.toggleAttribute("data-empty", !cell.textContent.trim() && !cell.querySelector("input, select, button, img, audio"));
+          column += cell.colSpan;
+        });
+      });
+    });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => labelStackedCells(document));
+document.addEventListener("htmx:load", (event) => labelStackedCells(event.target));
