@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "hotline.accounts.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "hotline.errors.DatabaseBusyMiddleware",
+    "hotline.null_characters.NullCharacterMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-axes must come last: it turns a lock-out into the lock-out response.
     "axes.middleware.AxesMiddleware",

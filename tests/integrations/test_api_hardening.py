@@ -147,6 +147,19 @@ def test_an_idempotency_key_over_the_limit_is_refused_not_cut(client, world, wri
     assert IdempotencyRecord.objects.get().key == long_key[:-1]
 
 
+def test_an_idempotency_key_with_a_nul_is_refused_by_name_and_logged(
+    client, world, writer, issue_token
+):
+    # The refusal's request-log line stored the key as sent: PostgreSQL refuses a NUL (500).
+    token = issue_token(writer, READ_WRITE)
+    body = {"name": "钱多多", "region": "s1b"}
+    refused = post_json(client, CUSTOMERS, body, token, HTTP_IDEMPOTENCY_KEY="k\x00ey")
+    assert refused.status_code == 400
+    assert "Idempotency-Key" in refused.json()["error"]["fields"]
+    assert not Customer.objects.filter(name="钱多多").exists()
+    assert ApiRequestLog.objects.get(status_code=400).idempotency_key == "k\ufffdey"
+
+
 # --- size, depth, unknown paths --------------------------------------------------------------
 
 
@@ -177,6 +190,31 @@ def test_json_within_the_depth_limit_is_read(client, world, writer, issue_token)
     # Read, not refused as too deep: the answer names the field the API does not take.
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["extra"][0]["code"] == "unknown_field"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"name": "\\ud800", "region": "s1b"}',
+        '{"name": "张", "region": "s1b", "kind": "\\udfff"}',
+        '{"name": "张", "region": "s1b", "phones": [{"\\ud83d": 1}]}',
+    ],
+)
+def test_half_a_surrogate_pair_is_refused_not_a_crash(client, world, writer, issue_token, body):
+    # Valid JSON but no text: the error message quoting the value could not be encoded (500).
+    token = issue_token(writer, READ_WRITE)
+    response = client.post(CUSTOMERS, body, content_type="application/json", **bearer(token))
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "unpaired_surrogate"
+    assert not Customer.objects.filter(region=world.s1b, name="张").exists()
+
+
+def test_a_whole_surrogate_pair_is_a_character_like_any_other(client, world, writer, issue_token):
+    token = issue_token(writer, READ_WRITE)
+    body = '{"name": "张\\ud83d\\ude00", "region": "s1b"}'
+    response = client.post(CUSTOMERS, body, content_type="application/json", **bearer(token))
+    assert response.status_code == 201, response.content
+    assert response.json()["name"] == "张\U0001f600"
 
 
 def test_a_json_null_body_is_refused_in_the_users_language(client, world, writer, issue_token):

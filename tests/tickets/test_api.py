@@ -212,3 +212,32 @@ def test_fields_the_api_does_not_take_are_named_not_dropped(desk, client):
     assert set(fields) == {"owner", "priorty"}
     assert fields["owner"][0]["code"] == "unknown_field"
     assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "code"),
+    [
+        ({"state": "\x00"}, "state", "invalid_choice"),
+        ({"state": "lost"}, "state", "invalid_choice"),
+        ({"external_ref": "NMS\x00"}, "external_ref", "null_characters_not_allowed"),
+        ({"external_ref": "x" * 65}, "external_ref", "max_length"),
+        ({"customer": "-1"}, "customer", "min_value"),
+        ({"customer": "99999999999999999999"}, "customer", "max_value"),
+        ({"customer": "x"}, "customer", "invalid"),
+    ],
+)
+def test_list_filters_that_cannot_match_are_refused_by_name(desk, client, params, field, code):
+    # An unknown state or a NUL reached the query: a 500 on PostgreSQL.
+    response = client.get("/api/v1/tickets/", params, **token_for(desk.dispatcher))
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"][field][0]["code"] == code
+
+
+def test_list_filters_narrow_the_orders(desk, client, open_order):
+    ticket = open_order(external_ref="NMS-1")
+    open_order()
+    headers = token_for(desk.dispatcher)
+    by_ref = client.get("/api/v1/tickets/", {"external_ref": "NMS-1", "customer": ""}, **headers)
+    by_state = client.get("/api/v1/tickets/", {"state": ticket.state}, **headers)
+    assert [row["number"] for row in by_ref.json()["results"]] == [ticket.number]
+    assert len(by_state.json()["results"]) == 2

@@ -288,7 +288,7 @@ def test_the_sms_link_signs_the_technician_in_and_opens_the_order(desk, client, 
     assert page.status_code == 200 and ticket.number in page.content.decode()
 
 
-def test_an_old_link_after_a_reassignment_opens_no_longer_the_order(desk, client, open_order):
+def test_an_old_link_after_a_reassignment_signs_nobody_in(desk, client, open_order):
     from hotline.tickets.services.dispatching import ticket_redispatch
 
     ticket = open_order()
@@ -297,8 +297,26 @@ def test_an_old_link_after_a_reassignment_opens_no_longer_the_order(desk, client
     ticket_redispatch(ticket=ticket, technician=desk.tech_b, by=desk.dispatcher, note="改派")
     token = notify.technician_link(line).rsplit("/s/", 1)[1]
     response = client.get(f"/s/{token}")
-    assert response.url == reverse("tickets:my_orders")
-    assert client.get(reverse("tickets:my_order", args=[ticket.pk])).status_code == 404
+    assert response.status_code == 410
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_link_to_a_finished_order_signs_nobody_in(desk, client, open_order):
+    from hotline.tickets.services.transitions import ticket_transition
+
+    ticket = open_order()
+    ticket = ticket_dispatch(ticket=ticket, technician=desk.tech_a, by=desk.dispatcher)
+    token = notify.technician_link(_dispatch_line(ticket)).rsplit("/s/", 1)[1]
+    ticket_transition(ticket=ticket, action="cancel", by=desk.dispatcher, note="客户取消")
+
+    response = client.get(f"/s/{token}")
+
+    assert response.status_code == 410
+    assert "_auth_user_id" not in client.session
+    # Signed in with the password, the technician still has their list.
+    client.force_login(desk.tech_a.user)
+    assert client.get(f"/s/{token}").status_code == 410
+    assert client.get(reverse("tickets:my_orders")).status_code == 200
 
 
 def test_a_forged_or_expired_link_opens_nothing(desk, client, open_order, monkeypatch):

@@ -30,6 +30,7 @@ from hotline.customers.forms import (
 from hotline.customers.models import Customer, CustomerPhone
 from hotline.customers.phones import phone_kind_guess
 from hotline.customers.search import parse_query
+from hotline.ids import parse_id
 
 SECTIONS = ("contact", "address", "phones")
 
@@ -90,8 +91,8 @@ def customer_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and phones.is_valid():
             data = _create_data(form, phones)
             action = request.POST.get("action", "create")
-            if action.startswith("fill_in:") and action[8:].isdigit():
-                return _fill_in(request, int(action[8:]), data, form)
+            if action.startswith("fill_in:") and parse_id(action[8:]):
+                return _fill_in(request, parse_id(action[8:]), data, form)
             if action != "create_anyway":
                 duplicates = selectors.customers_sharing(
                     user=request.user,

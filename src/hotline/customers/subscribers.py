@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hotline.events import Event
+from hotline.ids import parse_id
 from hotline.push.send import push_send
 
 
@@ -24,6 +25,6 @@ def push_customer_event(event: Event) -> None:
 def customer_topic_allowed(user: Any, key: str) -> bool:
     from hotline.customers.models import Customer
 
-    if not key.isdigit() or not user.has_perm("customers.view_customer"):
+    if parse_id(key) is None or not user.has_perm("customers.view_customer"):
         return False
-    return Customer.objects.visible_to(user).filter(pk=int(key)).exists()
+    return Customer.objects.visible_to(user).filter(pk=parse_id(key)).exists()

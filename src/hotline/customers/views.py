@@ -16,6 +16,7 @@ from hotline.audit.personal_data import can_unmask, personal_data_reveal
 from hotline.customers import merging, selectors, services
 from hotline.customers.forms import MergeForm, NoteForm, PhoneForm
 from hotline.customers.models import CustomerMerge, CustomerPhone
+from hotline.ids import parse_id
 from hotline.integrations.boss.services import billing_panel_for
 from hotline.pagination import CountlessPaginator
 
@@ -83,8 +84,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def customer_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     customer = selectors.get_customer_for(request.user, pk)
-    if field.startswith("phone-") and field[6:].isdigit():
-        phone = get_object_or_404(CustomerPhone, pk=int(field[6:]), customer=customer)
+    if field.startswith("phone-"):
+        phone = get_object_or_404(CustomerPhone, pk=parse_id(field[6:]) or 0, customer=customer)
         value = personal_data_reveal(user=request.user, obj=phone, field="number")
     elif field in customer.personal_fields:
         value = personal_data_reveal(user=request.user, obj=customer, field=field)

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from hotline.ids import parse_id
 from hotline.knowledge.access import readable_articles
 from hotline.knowledge.models import Article, CallScript, CallScriptVersion
 from hotline.knowledge.services.script_trees import Walk
@@ -41,7 +42,7 @@ def walk_items(walked: Walk, *, call: Any = None, user: Any = None) -> list[dict
     the path each one leads to, for a suggestion the labels and the work-order link."""
     order_types = {s.get("order_type") for s in walked.steps if s.get("order_type")}
     items = {s.get("statistic_item") for s in walked.steps if s.get("statistic_item")}
-    article_ids = {int(s["article"]) for s in walked.steps if str(s.get("article") or "").isdigit()}
+    article_ids = {parse_id(s.get("article")) for s in walked.steps} - {None}
     order_labels = _labels("tickets.OrderType", order_types)
     item_labels = _labels("catalog.StatisticItem", items)
     titles = dict(_readable(user).filter(pk__in=sorted(article_ids)).values_list("pk", "title"))
@@ -82,7 +83,7 @@ def walk_items(walked: Walk, *, call: Any = None, user: Any = None) -> list[dict
             code = step.get("statistic_item") or ""
             item["statistic_item"] = item_labels.get(code, code)
         elif step.get("type") == "link":
-            pk = int(step["article"]) if str(step.get("article") or "").isdigit() else 0
+            pk = parse_id(step.get("article")) or 0
             item["article_title"] = titles.get(pk, "")
             item["article_url"] = reverse("knowledge:article", args=[pk]) if pk in titles else ""
         shown.append(item)

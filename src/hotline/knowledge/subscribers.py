@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hotline.events import Event
+from hotline.ids import parse_id
 from hotline.push.send import push_send
 
 AREA_TOPIC = "kbarea"
@@ -50,7 +51,8 @@ def area_topic_allowed(user: Any, key: str) -> bool:
         return True
     if key == "every":
         return scope.region_ids is None
-    return key.isdigit() and scope.sees_area(int(key))
+    area = parse_id(key)
+    return area is not None and scope.sees_area(area)
 
 
 def desk_topic_allowed(user: Any, key: str) -> bool:

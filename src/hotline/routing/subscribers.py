@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hotline.events import Event
+from hotline.ids import parse_id
 from hotline.push.send import push_send
 
 USE_DESKTOP = "routing.use_desktop"
@@ -40,7 +41,7 @@ def agent_topic_allowed(user: Any, key: str) -> bool:
     """An agent's own topic; a supervisor may watch the agents of their scope."""
     if key == str(user.pk):
         return user.has_perm(USE_DESKTOP)
-    if not key.isdigit() or not user.has_perm(SUPERVISE):
+    if parse_id(key) is None or not user.has_perm(SUPERVISE):
         return False
     from hotline.routing.selectors import supervised_agents
 

@@ -81,6 +81,16 @@ class TicketIn(StrictSerializer):
     external_ref = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
 
+class TicketFilterIn(serializers.Serializer):
+    """The list's filters, checked like a body's fields (a state that is none, or a NUL,
+    was a 500 on PostgreSQL); paging parameters are the paginator's."""
+
+    state = serializers.ChoiceField(choices=State.choices, required=False)
+    number = serializers.CharField(required=False, max_length=40)
+    customer = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    external_ref = serializers.CharField(required=False, max_length=64)
+
+
 class ActionIn(StrictSerializer):
     action = serializers.ChoiceField(choices=ACTIONS)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
@@ -204,17 +214,15 @@ class TicketListApi(ApiView):
         responses={200: TicketOut(many=True), **ERRORS},
     )
     def get(self, request: Request) -> Response:
-        params = request.query_params
+        given = {key: value for key, value in request.query_params.items() if value != ""}
+        filters = TicketFilterIn(data=given)
+        filters.is_valid(raise_exception=True)
+        params = filters.validated_data
         tickets = selectors.ticket_list(
             request.user, query=params.get("number", ""), state=params.get("state", "")
         )
-        customer = params.get("customer", "")
-        if customer:
-            if not customer.isdigit() or int(customer) > MAX_ID:
-                raise serializers.ValidationError(
-                    {"customer": [gettext_lazy("A customer id is a whole number.")]}
-                )
-            tickets = tickets.filter(customer_id=int(customer))
+        if "customer" in params:
+            tickets = tickets.filter(customer_id=params["customer"])
         if params.get("external_ref"):
             tickets = tickets.filter(external_ref=params["external_ref"])
         paginator = TicketPagination()

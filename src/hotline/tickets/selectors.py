@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,8 @@ from django.utils.translation import pgettext_lazy
 from hotline.accounts.models import Region
 from hotline.tickets.models import AreaFault, OrderType, Ticket, TicketHistory
 from hotline.tickets.workflow import OPEN_STATES, State
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 VIEW = "tickets.view_ticket"
 
@@ -148,7 +151,7 @@ def board_tickets(
     if filters.unassigned:
         tickets = tickets.filter(technician__isnull=True)
     if filters.query:
-        tickets = tickets.filter(number__startswith=filters.query.strip().upper())
+        tickets = tickets.filter(number__startswith=number_prefix(filters.query))
     if filters.risk == "breached":
         tickets = tickets.filter(resolution_due_at__lte=now, paused_at__isnull=True)
     elif filters.risk == "at_risk":
@@ -222,11 +225,17 @@ def area_faults_for_customer(customer: Any) -> list[AreaFault]:
     return list(AreaFault.objects.affecting(customer.region).order_by("-declared_at")[:5])
 
 
+def number_prefix(query: str) -> str:
+    """What an order-number search matches: upper case, without control characters (no
+    number holds one, and PostgreSQL refuses a NUL in a query)."""
+    return _CONTROL.sub("", query).strip().upper()
+
+
 def ticket_list(user: Any, *, query: str = "", state: str = "") -> QuerySet[Ticket]:
     """Orders ``user`` may see, newest first, narrowed by number or state."""
     tickets = visible_tickets(user)
-    if query:
-        tickets = tickets.filter(number__startswith=query.strip().upper())
+    if number_prefix(query):
+        tickets = tickets.filter(number__startswith=number_prefix(query))
     if state:
         tickets = tickets.filter(state=state)
     return tickets.select_related(*LIST_RELATED).order_by("-created_at", "-id")

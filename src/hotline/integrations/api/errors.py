@@ -27,6 +27,10 @@ MESSAGES: dict[str, Any] = {
     "invalid": _("The request contains invalid data."),
     "parse_error": _("The request body could not be read."),
     "nesting_too_deep": _("The JSON body is nested too deeply (at most 32 levels)."),
+    "unpaired_surrogate": _(
+        "A string in the JSON body holds half of a surrogate pair (such as \\ud800), "
+        "which is no character."
+    ),
     "request_too_large": _("The request body is too large."),
     "not_authenticated": _("Authentication is required: send an API token."),
     "invalid_token": _("The API token is not valid."),
@@ -76,8 +80,19 @@ class NestingTooDeep(exceptions.ParseError):
     default_detail = MESSAGES["nesting_too_deep"]
 
 
+class UnpairedSurrogate(exceptions.ParseError):
+    default_code = "unpaired_surrogate"
+    default_detail = MESSAGES["unpaired_surrogate"]
+
+
 # Codes that are their exception class's own ``default_code``.
-_OWN_CODES = (InsufficientScope, IdempotencyConflict, RequestTooLarge, NestingTooDeep)
+_OWN_CODES = (
+    InsufficientScope,
+    IdempotencyConflict,
+    RequestTooLarge,
+    NestingTooDeep,
+    UnpairedSurrogate,
+)
 
 
 def error_body(code: str, message: Any = None, fields: dict[str, Any] | None = None) -> dict:

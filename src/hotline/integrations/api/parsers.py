@@ -4,7 +4,9 @@ DRF's own parser reads the whole stream whatever its size, and a deep enough bod
 ``RecursionError`` (a 500) in the parser or in whatever walks the data next. Here a body over
 ``settings.DATA_UPLOAD_MAX_MEMORY_SIZE`` is 413 ``request_too_large`` (refused from its
 ``Content-Length`` before it is read, or after reading one byte past the limit), and one nested
-deeper than ``MAX_DEPTH`` is 400 ``parse_error``.
+deeper than ``MAX_DEPTH`` is 400 ``parse_error``. A string escaping half of a surrogate pair
+(``"\\ud800"``) is valid JSON but no text: it could be neither stored nor written back in an
+answer (a 500 in the renderer), so it is 400 ``unpaired_surrogate``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.settings import api_settings
 from rest_framework.utils.json import strict_constant
 
-from hotline.integrations.api.errors import NestingTooDeep, RequestTooLarge
+from hotline.integrations.api.errors import (
+    NestingTooDeep,
+    RequestTooLarge,
+    UnpairedSurrogate,
+)
 
 MAX_DEPTH = 32  # also in MESSAGES["nesting_too_deep"]
 
@@ -44,6 +50,30 @@ def nesting_depth(data: Any) -> int:
         deepest = max(deepest, depth)
         stack.extend((child, depth + 1) for child in children)
     return deepest
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def has_unpaired_surrogate(data: Any) -> bool:
+    """Whether a string (or a key) anywhere in ``data`` holds half a surrogate pair."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if not _is_text(value):
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 class LimitedJSONParser(BaseParser):
@@ -76,6 +106,8 @@ class LimitedJSONParser(BaseParser):
             raise exceptions.ParseError(str(exc)) from None
         if nesting_depth(data) > MAX_DEPTH:
             raise NestingTooDeep()
+        if has_unpaired_surrogate(data):
+            raise UnpairedSurrogate()
         return data
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -44,6 +45,8 @@ from hotline.integrations.models import ApiRequestLog, WebhookEndpoint
 from hotline.integrations.webhooks.services import webhook_endpoint_create
 
 logger = logging.getLogger(__name__)
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 ERRORS = {
     400: OpenApiResponse(s.ErrorOut, description="invalid"),
@@ -140,7 +143,11 @@ class ApiView(APIView):
             error_code=error_code if response is not None else "server_error",
             duration_ms=int((time.monotonic() - started) * 1000),
             ip=client_ip(request),
-            idempotency_key=(request.headers.get(IDEMPOTENCY_HEADER) or "")[:255],
+            # A refused key is logged too: without its control characters (PostgreSQL
+            # refuses a NUL, which made the log line, and so the refusal, a 500).
+            idempotency_key=_CONTROL.sub("\ufffd", request.headers.get(IDEMPOTENCY_HEADER) or "")[
+                :255
+            ],
         )
 
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from hotline.ids import parse_id
 from hotline.knowledge.models import Article
 
 STEP_KINDS = ("say", "ask", "suggest", "link")
@@ -264,7 +265,7 @@ def _edit(tree: dict[str, Any], item_id: str, values: dict[str, Any]) -> None:
                 item[key] = str(values[key] or "").strip()[:40]
     if item.get("type") == "link" and "article" in values:
         raw = str(values["article"] or "").strip()
-        item["article"] = int(raw) if raw.isdigit() else None
+        item["article"] = parse_id(raw)
 
 
 def apply_change(tree: dict[str, Any], op: str, values: dict[str, Any]) -> str:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from hotline.audit.context import acting_as
 from hotline.audit.record import audit_record, audit_saved
 from hotline.events import publish
+from hotline.ids import parse_id
 from hotline.knowledge.access import EDIT
 from hotline.knowledge.models import CallScript, CallScriptRun, CallScriptVersion
 from hotline.knowledge.services.script_trees import (
@@ -340,9 +341,11 @@ def desk_path_recorder(record: Any, version_id: str, answers: list[str], by: Any
     from hotline.knowledge.scripts_render import render_walk
 
     version = None
-    if str(version_id).isdigit():
+    if parse_id(version_id):
         version = (
-            CallScriptVersion.objects.select_related("script").filter(pk=int(version_id)).first()
+            CallScriptVersion.objects.select_related("script")
+            .filter(pk=parse_id(version_id))
+            .first()
         )
     if version is None:
         raise ValidationError({"version": _("There is no such version of a call script.")})

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from hotline.accounts.models import Region
 from hotline.accounts.scope import regions_in_scope
+from hotline.ids import parse_id
 from hotline.knowledge import selectors
 from hotline.knowledge.access import knowledge_scope
 from hotline.knowledge.suggest import suggestions_for
@@ -15,10 +16,10 @@ from hotline.knowledge.suggest import suggestions_for
 
 def _region(request: HttpRequest) -> Region | None:
     """The ``region`` parameter, if it names a region the user works in (else ignored)."""
-    value = request.GET.get("region", "")
-    if not value.isdigit():
+    value = parse_id(request.GET.get("region", ""))
+    if value is None:
         return None
-    region = Region.objects.filter(pk=int(value)).first()
+    region = Region.objects.filter(pk=value).first()
     scope = regions_in_scope(request.user)
     if region is None or (scope is not None and region.pk not in scope):
         return None

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hotline.catalog.models import StatisticItem
+from hotline.ids import parse_id
 from hotline.knowledge import access
 from hotline.knowledge.models import Article, CallScript, CallScriptVersion
 from hotline.knowledge.scripts_render import render_walk
@@ -125,7 +126,7 @@ def _editor_context(script: CallScript, focus: str = "", error: str = "") -> dic
     links = [
         step
         for step, _p, _s in script_trees.iter_steps(tree.get("steps") or [])
-        if str(step.get("article") or "").isdigit()
+        if parse_id(step.get("article"))
     ]
     titles = dict(
         Article.objects.filter(pk__in=sorted({int(s["article"]) for s in links})).values_list(
@@ -273,8 +274,8 @@ def script_preview(request: HttpRequest, pk: int) -> HttpResponse:
     script = _get_script(pk)
     version = None
     number = request.GET.get("version", "")
-    if number.isdigit():
-        version = get_object_or_404(CallScriptVersion, script=script, number=int(number))
+    if parse_id(number):
+        version = get_object_or_404(CallScriptVersion, script=script, number=parse_id(number))
     tree = version.tree if version else (script.draft or script_trees.new_tree())
     answers = [a for a in request.GET.get("answers", "").split(",") if a]
     try:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from hotline.audit.personal_data import can_unmask
 from hotline.catalog.models import StatisticItem
+from hotline.ids import parse_id
 from hotline.routing import hooks, labels, selectors, services
 from hotline.routing.commands import switchboard_command
 from hotline.routing.models import AgentStatus
@@ -191,7 +192,8 @@ def desk_wrap_up(request: HttpRequest, call_id: str) -> JsonResponse:
     chosen = request.POST.get("disposition", "")
     if chosen:
         items = StatisticItem.objects.active().for_calls()
-        disposition = items.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        chosen_id = parse_id(chosen)
+        disposition = items.filter(pk=chosen_id).first() if chosen_id else None
         if disposition is None:
             return JsonResponse(
                 {"ok": False, "errors": {"disposition": [_("Unknown item.")]}}, status=400

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from hotline.accounts.models import Region, Technician
 from hotline.accounts.scope import regions_in_scope
+from hotline.ids import parse_id
 from hotline.pagination import CountlessPaginator
 from hotline.tickets import selectors
 from hotline.tickets.apps import DISPATCH
@@ -112,7 +113,7 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_POST
 def board_dispatch(request: HttpRequest) -> HttpResponse:
     """Bulk dispatch: the ticked orders to one technician, or each to its best fitting one."""
-    ids = [int(x) for x in request.POST.getlist("ticket") if x.isdigit()][:200]
+    ids = [i for i in map(parse_id, request.POST.getlist("ticket")) if i is not None][:200]
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
@@ -126,9 +127,9 @@ def board_dispatch(request: HttpRequest) -> HttpResponse:
         .order_by("resolution_due_at", "id")
     )
     technician = None
-    raw = request.POST.get("technician", "")
-    if raw.isdigit():
-        technician = Technician.objects.select_related("user").filter(pk=int(raw)).first()
+    technician_id = parse_id(request.POST.get("technician", ""))
+    if technician_id is not None:
+        technician = Technician.objects.select_related("user").filter(pk=technician_id).first()
     result = ticket_bulk_dispatch(
         tickets=tickets, by=request.user, technician=technician, note=request.POST.get("note", "")
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotline.customers.selectors import get_customer_for
+from hotline.ids import parse_id
 from hotline.pagination import CountlessPaginator
 from hotline.tickets.apps import AREA_FAULT, OPEN, VIEW_AREA_FAULT
 from hotline.tickets.forms import AreaFaultForm
@@ -101,10 +102,10 @@ def fault_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def fault_link(request: HttpRequest, pk: int) -> HttpResponse:
     """One click on the customer page: this caller's report joins the fault."""
     fault = get_fault_for(request.user, pk)
-    raw = request.POST.get("customer", "")
-    if not raw.isdigit():
+    customer_id = parse_id(request.POST.get("customer", ""))
+    if customer_id is None:
         raise Http404("customer")
-    customer = get_customer_for(request.user, int(raw))
+    customer = get_customer_for(request.user, customer_id)
     try:
         ticket = area_fault_link(fault=fault, customer=customer, by=request.user)
     except (ValidationError, PermissionDenied) as error:

@@ -27,7 +27,7 @@ from hotline.tickets.models import Ticket, TicketHistory
 from hotline.tickets.services.fees import ticket_charge_add
 from hotline.tickets.services.opening import ticket_attach
 from hotline.tickets.views.orders import _actions_for, run_action
-from hotline.tickets.workflow import State
+from hotline.tickets.workflow import OPEN_STATES, State
 
 FIELD_ACTIONS = ("accept", "arrive", "resolve", "pause", "resume")
 
@@ -138,7 +138,7 @@ def open_link(request: HttpRequest, target: Any) -> HttpResponse:
     """A technician's SMS link (``/s/<token>``, kind "wo"): signs them in, opens the order.
 
     The token names the history line that sent them the order, so it signs in that line's
-    technician, and opens the order only while it is still theirs.
+    technician, and only while the order is still open and still theirs.
     """
     line = (
         TicketHistory.objects.filter(pk=target.object_id, technician__isnull=False)
@@ -148,6 +148,13 @@ def open_link(request: HttpRequest, target: Any) -> HttpResponse:
     technician = line.technician if line is not None else None
     if technician is None or not technician.active or not technician.user.is_active:
         return render(request, "404.html", status=404)
+    # The link is a key to the technician's session for as long as their order needs them:
+    # once it is resolved, closed, cancelled or someone else's, a forwarded or leaked text
+    # message signs nobody in ("my orders" still works with the password).
+    if not Ticket.objects.filter(
+        pk=line.ticket_id, technician=technician, state__in=OPEN_STATES
+    ).exists():
+        return render(request, "tickets/field/link_spent.html", status=410)
     user = technician.user
     if request.user.is_authenticated and request.user.pk != user.pk:
         logout(request)
@@ -155,8 +162,4 @@ def open_link(request: HttpRequest, target: Any) -> HttpResponse:
         login(request, user, backend="hotline.accounts.backends.RoleBackend")
         with audit_actor(user):
             audit_record(action="system", obj=user, changes={"signed_in_via": "sms link"})
-    if Ticket.objects.filter(pk=line.ticket_id, technician=technician).exists():
-        return redirect("tickets:my_order", pk=line.ticket_id)
-    # Reassigned since the SMS: the link no longer opens it; "my orders" still works.
-    messages.info(request, _("This order is no longer yours."))
-    return redirect("tickets:my_orders")
+    return redirect("tickets:my_order", pk=line.ticket_id)

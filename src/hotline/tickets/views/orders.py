@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from hotline.audit.personal_data import can_unmask
 from hotline.customers.selectors import get_customer_for
+from hotline.ids import parse_id
 from hotline.pagination import CountlessPaginator
 from hotline.tickets import selectors
 from hotline.tickets.apps import CHARGE, OPEN, VIEW
@@ -104,9 +105,9 @@ def _customer(request: HttpRequest) -> Any:
     raw = request.POST.get("customer") or request.GET.get("customer") or ""
     if not raw:
         return None
-    if not raw.isdigit():
+    if parse_id(raw) is None:
         raise Http404("customer")
-    return get_customer_for(request.user, int(raw))
+    return get_customer_for(request.user, parse_id(raw))
 
 
 @permission_required(OPEN, raise_exception=True)
@@ -225,12 +226,12 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _transition_kwargs(request: HttpRequest, ticket: Ticket, action: str) -> dict[str, Any]:
     note = request.POST.get("note", "")
     if action in ("dispatch", "redispatch"):
-        raw = request.POST.get("technician", "")
-        if not raw.isdigit():
+        technician_id = parse_id(request.POST.get("technician", ""))
+        if technician_id is None:
             raise ValidationError({"technician": _("Choose a technician.")})
         from hotline.accounts.models import Technician
 
-        technician = Technician.objects.select_related("user").filter(pk=int(raw)).first()
+        technician = Technician.objects.select_related("user").filter(pk=technician_id).first()
         if technician is None:
             raise ValidationError({"technician": _("Choose a technician.")})
         return {"technician": technician, "note": note}

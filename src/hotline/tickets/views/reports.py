@@ -206,7 +206,7 @@ def settlement_export(request: HttpRequest) -> HttpResponse:
     try:
         year, month = (int(x) for x in request.GET.get("month", "").split("-"))
         datetime.date(year, month, 1)
-    except ValueError:
+    except (ValueError, OverflowError):  # a year too large for a date is no month either
         last = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
         year, month = last.year, last.month
     rows = settlement_rows(user=request.user, year=year, month=month)
