@@ -157,3 +157,18 @@ def test_order_types_are_named_in_the_readers_language_on_the_chart_and_in_the_e
     export = client.get(reverse("tickets:reports_export") + query)
     by_type = load_workbook(io.BytesIO(export.content))["By type"]
     assert [c.value for c in by_type[2]] == ["Fault repair", 4]
+
+
+def test_the_export_holds_names_with_control_characters_and_formulas_as_plain_text(
+    desk, month, client
+):
+    # A label typed into the administration with a control character (openpyxl refuses
+    # those) or a leading "=" (a formula in Excel).
+    desk.fault.label_zh = "=故障\x01维修"
+    desk.fault.save()
+    client.force_login(desk.city_manager)
+    export = client.get(reverse("tickets:reports_export") + "?start=2026-03-01&end=2026-03-31")
+    assert export.status_code == 200
+    book = load_workbook(io.BytesIO(export.content))
+    values = {c.value for sheet in book for row in sheet.iter_rows() for c in row}
+    assert "'=故障维修" in values

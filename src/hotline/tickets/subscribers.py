@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from hotline.events import Event
+from hotline.ids import parse_id
 from hotline.push.send import push_send_many
 from hotline.stored_text import Stored, in_site_language, joined, labels, stored
 
@@ -149,10 +150,11 @@ def ticket_topic_allowed(user: Any, key: str) -> bool:
 
     from hotline.tickets.selectors import get_ticket_for
 
-    if not key.isdigit():
+    ticket_id = parse_id(key)
+    if ticket_id is None:
         return False
     try:
-        get_ticket_for(user, int(key))
+        get_ticket_for(user, ticket_id)
     except Http404:
         return False
     return True

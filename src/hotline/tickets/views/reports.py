@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from hotline.accounts.models import Region, bilingual_label
-from hotline.customers.spreadsheets import spreadsheet_safe
+from hotline.customers.spreadsheets import cell_value
 from hotline.tickets.apps import REPORTS, SETTLEMENT
 from hotline.tickets.reports import Period, figures
 from hotline.tickets.services.fees import settlement_rows
@@ -108,7 +108,7 @@ def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]])
     sheet = book.create_sheet(title[:31])
     sheet.append(header)
     for row in rows:
-        sheet.append([spreadsheet_safe(v) if isinstance(v, str) else v for v in row])
+        sheet.append([cell_value(v) for v in row])
 
 
 def _xlsx(book: Workbook, name: str) -> HttpResponse:
