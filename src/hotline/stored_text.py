@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_noop as N_
 
 __all__ = ["N_", "Stored", "in_site_language", "joined", "labels", "render", "stored"]
@@ -58,10 +58,6 @@ def joined(*parts: Stored | str) -> Stored:
     return {"join": [p if isinstance(p, dict) else str(p) for p in parts if p]}
 
 
-def _chinese() -> bool:
-    return (get_language() or settings.LANGUAGE_CODE).lower().startswith("zh")
-
-
 def render(value: Any, fallback: str = "") -> str:
     """``value`` in the active language and time zone; ``fallback`` when it is empty or cannot
     be read (a message whose arguments no longer fit it)."""
@@ -89,8 +85,9 @@ def _render(value: Any) -> str:
             raise ValueError(value["at"])
         return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
     if "zh" in value or "en" in value:
-        first, second = ("zh", "en") if _chinese() else ("en", "zh")
-        return str(value.get(first) or value.get(second) or "")
+        from hotline.accounts.models import bilingual_label
+
+        return bilingual_label(str(value.get("zh") or ""), str(value.get("en") or ""))
     raise ValueError(value)
 
 
