@@ -159,7 +159,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("HOTLINE_REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            # One connection pool per process, not one per request (hotline/redis_cache.py).
+            "BACKEND": "hotline.redis_cache.SharedPoolRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "pool_class": "redis.BlockingConnectionPool",
+                "max_connections": 64,
+                "timeout": 5,
+            },
+        }
     }
     CHANNEL_LAYERS = {
         "default": {

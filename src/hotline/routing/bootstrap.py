@@ -71,6 +71,10 @@ class SwitchboardService:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self.tasks = []
+        # What the switchboard handed to its writer is committed before the threads close.
+        with contextlib.suppress(Exception):
+            await self.switchboard.settle()
+        await self.switchboard.writer.stop()
         await asyncio.get_running_loop().run_in_executor(None, self.switchboard.db.close)
 
     async def _consume(self) -> None:
@@ -78,7 +82,9 @@ class SwitchboardService:
         while True:
             event = await queue.get()
             try:
-                await self.switchboard.handle(event)
+                # Not waiting for the event's rows: the writer commits them, in order, while
+                # the next event is handled.
+                await self.switchboard.handle(event, wait=False)
             finally:
                 queue.task_done()
 

@@ -22,6 +22,7 @@ from hotline.routing import runtime
 logger = logging.getLogger(__name__)
 GROUP = "switchboard"
 UNAVAILABLE = {"ok": False, "error": "switchboard_unavailable"}
+COMMANDS_AT_ONCE = 256  # commands the switchboard process works on at once, at most
 
 
 def switchboard_command(command: dict[str, Any]) -> dict[str, Any]:
@@ -72,6 +73,13 @@ async def serve_commands(
         from channels.layers import get_channel_layer
 
         layer = get_channel_layer()
+    in_flight: set[asyncio.Task] = set()
+    gate = asyncio.Semaphore(COMMANDS_AT_ONCE)
+
+    def done(task: asyncio.Task) -> None:
+        in_flight.discard(task)
+        gate.release()
+
     while True:
         channel, failed = "", False
         renew: asyncio.Task | None = None
@@ -81,15 +89,16 @@ async def serve_commands(
             renew = asyncio.create_task(_renew_membership(layer, channel, refresh_s))
             while True:
                 message = await layer.receive(channel)
-                try:
-                    result = await service.switchboard.command(message["command"])
-                except Exception:
-                    logger.exception("switchboard command failed")
-                    result = {"ok": False, "error": "internal"}
-                await layer.send(
-                    message["reply_to"], {"type": "switchboard.reply", "result": result}
-                )
+                # Each command in a task of its own: they take the switchboard's lock in the
+                # order they arrived, and one waiting for its rows to be committed does not
+                # hold up the next one.
+                await gate.acquire()
+                task = asyncio.create_task(_answer(service, layer, message))
+                in_flight.add(task)
+                task.add_done_callback(done)
         except asyncio.CancelledError:
+            if in_flight:
+                await asyncio.wait(list(in_flight), timeout=5)
             raise
         except Exception:
             logger.exception("switchboard command listener failed; starting it again")
@@ -104,6 +113,18 @@ async def serve_commands(
                     logger.warning("could not leave the switchboard group", exc_info=True)
         if failed:
             await asyncio.sleep(retry_s)
+
+
+async def _answer(service: Any, layer: Any, message: dict[str, Any]) -> None:
+    try:
+        result = await service.switchboard.command(message["command"])
+    except Exception:
+        logger.exception("switchboard command failed")
+        result = {"ok": False, "error": "internal"}
+    try:
+        await layer.send(message["reply_to"], {"type": "switchboard.reply", "result": result})
+    except Exception:  # the layer failed: the desk's request times out and says so
+        logger.warning("could not answer a switchboard command", exc_info=True)
 
 
 async def _renew_membership(layer: Any, channel: str, every: float) -> None:

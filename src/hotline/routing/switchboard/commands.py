@@ -95,11 +95,15 @@ async def execute(sb: Any, command: dict[str, Any]) -> dict[str, Any]:
             await sb.reload()
         if agent_id not in sb.router.agents:
             return _error("not_an_agent")
-    async with sb._lock, writes.together(sb):
+    async with sb._lock, writes.together(sb) as batch:
         try:
-            return await _agent_command(sb, op, agent_id, command)
+            result = await _agent_command(sb, op, agent_id, command)
         except InvalidTransition as error:
-            return wrong_state(error)
+            result = wrong_state(error)
+    # Outside the lock: the next command or event is handled while these rows are written,
+    # and the desk is answered once they are committed.
+    await batch.committed()
+    return result
 
 
 async def _agent_command(sb: Any, op: Any, agent_id: int, command: dict[str, Any]) -> dict:

@@ -11,6 +11,7 @@ clock instead of sleeping. Desktop commands arrive through ``command()``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import uuid
@@ -47,8 +48,9 @@ class Switchboard:
         self.recovered: dict[str, Any] = {}
         self.orphan_suspects: set[str] = set()
         self.zombie_suspects: set[str] = set()  # calls whose channel was gone once
-        self.pending: set[asyncio.Task] = set()  # background work (IVR starts)
+        self.pending: set[asyncio.Task] = set()  # background work (IVR starts, pops)
         self._lock = asyncio.Lock()  # events, commands and ticks never interleave
+        self.writer = writes.Writer(self)  # commits their rows in order, without the lock
 
     # --- start-up --------------------------------------------------------------------------
     async def load(self) -> None:
@@ -107,12 +109,17 @@ class Switchboard:
             self.router.add_agent(agent)
 
     # --- events from the switch -----------------------------------------------------------
-    async def handle(self, event: SwitchEvent) -> None:
-        async with self._lock, writes.together(self):
+    async def handle(self, event: SwitchEvent, *, wait: bool = True) -> None:
+        """Handle ``event``; with ``wait``, return once its rows are committed (the event
+        loop of the service does not wait: the writer commits them in order meanwhile)."""
+        async with self._lock, writes.together(self) as batch:
             try:
                 await self._dispatch(event)
             except Exception:
                 logger.exception("switchboard: %r failed", event)
+        if wait:
+            with contextlib.suppress(Exception):  # logged by the writer
+                await batch.committed()
 
     async def _dispatch(self, event: SwitchEvent) -> None:
         if isinstance(event, ChannelEntered):
@@ -190,9 +197,14 @@ class Switchboard:
         task.add_done_callback(self.pending.discard)
 
     async def settle(self) -> None:
-        """Wait for the work started in the background (IVR starts; tests, a clean stop)."""
-        while self.pending:
-            await asyncio.gather(*list(self.pending), return_exceptions=True)
+        """Wait for the work started in the background (IVR starts, pops) and for every
+        write handed to the writer to be committed (tests, a clean stop)."""
+        while True:
+            if self.pending:
+                await asyncio.gather(*list(self.pending), return_exceptions=True)
+            await self.writer.drain()
+            if not self.pending and not self.writer.backlog:
+                return
 
     # --- queueing and offering ------------------------------------------------------------
     async def _enqueue(self, call: LiveCall, queue: str, *, transferred: bool = False) -> None:
@@ -507,7 +519,7 @@ class Switchboard:
 
     # --- timers -------------------------------------------------------------------------
     async def tick(self) -> None:
-        async with self._lock:
+        async with self._lock, writes.together(self):
             now = self.clock.now()
             for call in list(self.calls.values()):
                 if (

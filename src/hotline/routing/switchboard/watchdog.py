@@ -17,11 +17,12 @@ from typing import Any
 
 from hotline.routing.domain.agents import BUSY, AgentEvent
 from hotline.routing.domain.calls import CallState
+from hotline.routing.switchboard import writes
 
 
 async def reconcile(sb: Any) -> dict[str, int]:
     fixed = {"zombie_calls": 0, "stuck_agents": 0, "lost_rings": 0, "orphan_channels": 0}
-    async with sb._lock:
+    async with sb._lock, writes.together(sb):
         # The switch's channels read under the lock: a call that arrives or rings an agent
         # while the watchdog waits for the lock is in both views, not taken for a lost one.
         channels = {c.id: c for c in await sb.switch.channels()}
