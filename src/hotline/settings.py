@@ -184,7 +184,7 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "hotline.push.memory_layer.SweptInMemoryChannelLayer"}}
 # How pushes cross processes (docs/decisions/0006-push-topology.md): through the shared Redis
 # channel layer, or (embedded) through the database relay into the web process's layer.
 PUSH_TRANSPORT = "channel_layer" if REDIS_URL else "relay"
