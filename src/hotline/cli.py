@@ -162,7 +162,7 @@ def cmd_switchboard(args: argparse.Namespace) -> int:
 async def _run_switchboard(lock) -> int:  # type: ignore[no-untyped-def]
     import asyncio
 
-    from hotline.push.send import set_host_loop, set_layer_loop, shared_layer
+    from hotline.push.send import layer_outbox_drain, set_host_loop, set_layer_loop, shared_layer
     from hotline.routing import runtime
     from hotline.routing.bootstrap import build_switchboard
     from hotline.routing.commands import serve_commands
@@ -199,7 +199,7 @@ async def _run_switchboard(lock) -> int:  # type: ignore[no-untyped-def]
             listener.cancel()
         runtime.set_current(None)
         await service.stop()
-        set_layer_loop(None)
+        await layer_outbox_drain()
     return code
 
 

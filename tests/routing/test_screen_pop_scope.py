@@ -106,3 +106,31 @@ def test_the_pops_cached_scope_follows_region_and_role_changes():
     agent.role = Role.objects.get(code="technician")  # no right to see customers
     agent.save()
     assert pop_customer_for(agent_id=agent.pk, customer=customer) is None
+
+
+def test_an_agent_who_becomes_ready_has_their_pop_scope_read_before_the_offer():
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hotline.accounts.acl_cache import acl_user_key
+    from hotline.routing.stores import pop_customer_for
+
+    city = factories.region("city")
+    (agent,) = configure(agents=1)
+    agent.regions.set([city])
+    cache.delete(acl_user_key("pop", agent.pk))
+
+    async def scenario():
+        h = Harness()
+        await h.start()
+        await h.ready(agent)
+        await h.sb.settle()
+        h.close()
+
+    run(scenario())
+
+    customer = {"id": 1, "name": "王伟", "region_id": city.pk}
+    with CaptureQueriesContext(connection) as reads:
+        assert pop_customer_for(agent_id=agent.pk, customer=customer) == customer
+    assert len(reads.captured_queries) == 0  # read in when the agent became ready

@@ -227,8 +227,15 @@ def pop_customer_for(
 # are cached (the ACL cache, Redis in production) instead of read from their row each time.
 # An admin's change to roles, regions or permissions moves the ACL version, a change to the
 # agent's own row (deactivated, another role) forgets their entry: both are seen at the next
-# pop.
-POP_SCOPE_TTL = 60  # as long as the ACL cache keeps a user's permissions
+# pop. The switchboard reads the entry in (``pop_scope_warm``) when the agent logs in or
+# becomes ready, so the offer itself finds it; the time-out only bounds a change made
+# outside Django (raw SQL).
+POP_SCOPE_TTL = 15 * 60
+
+
+def pop_scope_warm(*, agent_id: int) -> None:
+    """Have the agent's pop scope cached before their next offer (no-op when it is)."""
+    _pop_scope(agent_id)
 
 
 def _pop_scope(agent_id: int) -> tuple[bool, frozenset[int] | None]:

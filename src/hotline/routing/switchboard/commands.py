@@ -114,6 +114,8 @@ async def _agent_command(sb: Any, op: Any, agent_id: int, command: dict[str, Any
         if op == "not_ready" and not reason:
             return _error("reason_required")
         agent = await sb.agent_event(agent_id, STATE_EVENTS[op], reason=reason, by_id=by_id)
+        if agent.state == AgentState.READY:  # their next offer's pop finds their scope cached
+            await writes.write(sb, sb.stores.pop_scope_warm, first=True, agent_id=agent_id)
         return {
             "ok": True,
             "state": agent.state,
