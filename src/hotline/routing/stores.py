@@ -384,17 +384,18 @@ def agent_state_write(
     wrap_up_deadline: float | None = None,
 ) -> None:
     when = as_datetime(at)
+    status = {
+        "state": after,
+        "reason": reason,
+        "since": when,
+        "call_id": call_id,
+        "calls_today": calls_today,
+    }
     with transaction.atomic(savepoint=False):
-        AgentStatus.objects.update_or_create(
-            agent_id=agent_id,
-            defaults={
-                "state": after,
-                "reason": reason,
-                "since": when,
-                "call_id": call_id,
-                "calls_today": calls_today,
-            },
-        )
+        # One UPDATE (the switchboard is the row's only writer), not update_or_create's
+        # SELECT ... FOR UPDATE and save; the agent's first change creates the row.
+        if not AgentStatus.objects.filter(agent_id=agent_id).update(**status):
+            AgentStatus.objects.create(agent_id=agent_id, **status)
         AgentStateLog.objects.create(
             agent_id=agent_id,
             at=when,
