@@ -9,7 +9,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 
 def _setup_django() -> None:
@@ -59,6 +60,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"{result.regions} regions in {result.seconds:.1f} s"
     )
     return 0
+
+
+def _event_loop_run(main: Coroutine[Any, Any, int]) -> int:
+    """Run ``main`` on uvloop where it is installed (it comes with uvicorn[standard], which
+    serves the web and push processes on it), else on asyncio's own loop."""
+    import asyncio
+
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 def _serve(
@@ -137,7 +150,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_switchboard(args: argparse.Namespace) -> int:
     """The switchboard on its own (production): active while it holds the site's lock."""
-    import asyncio
     import time
 
     _setup_django()
@@ -152,7 +164,7 @@ def cmd_switchboard(args: argparse.Namespace) -> int:
         time.sleep(args.poll)
     print("switchboard: active", flush=True)
     try:
-        return asyncio.run(_run_switchboard(lock))
+        return _event_loop_run(_run_switchboard(lock))
     except KeyboardInterrupt:
         return 0
     finally:
