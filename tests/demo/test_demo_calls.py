@@ -45,3 +45,23 @@ def test_a_week_of_calls_with_steps_wrap_ups_and_playable_recordings(client, tmp
     page = client.get(f"/desk/calls/{newest.pk}/")
     assert page.status_code == 200 and 'id="recording"' in page.content.decode()
     assert client.get(f"/desk/calls/{newest.pk}/recording.wav").status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_calls_fall_in_the_working_day_whenever_the_demo_is_loaded(tmp_path, settings):
+    """Loaded at 04:30 Shanghai time, the week of calls still came in between 08:00 and 20:00
+    local time (not in the small hours) and all on earlier days."""
+    import datetime
+
+    from django.utils import timezone
+
+    settings.RECORDINGS_DIR = tmp_path
+    demo_build(customers=100, seed=5)
+    switchboard_demo_setup()
+    now = datetime.datetime(2026, 11, 24, 20, 30, tzinfo=datetime.UTC)  # 04:30 on the 25th
+    build_call_demo(seed=5, days=3, per_day=20, now=now)
+    local = [
+        timezone.localtime(at) for at in CallRecord.objects.values_list("offered_at", flat=True)
+    ]
+    assert local and all(8 <= at.hour < 20 for at in local)
+    assert {at.date() for at in local} == {datetime.date(2026, 11, d) for d in (22, 23, 24)}

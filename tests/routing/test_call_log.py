@@ -199,3 +199,15 @@ def test_the_desks_last_calls_give_the_day_of_calls_before_today(client, world):
     # A call three days ago does not read as a time of today.
     assert f">{timezone.localtime(earlier.offered_at):%m-%d %H:%M}<" in html
     assert f">{timezone.localtime(today.offered_at):%H:%M}<" in html
+
+
+def test_why_a_call_ended_reads_in_the_users_language_not_as_a_code(client, calls, manager):
+    call = calls["abandoned"]
+    call.end_reason = "abandoned"
+    call.save(update_fields=["end_reason"])
+    client.force_login(manager)
+    html = client.get(f"/desk/calls/{call.pk}/").content.decode()
+    assert "(abandoned)" not in html and "(主叫在座席接听前挂机)" in html
+    call.end_reason = "SIP 486 Busy Here"  # a PBX's own cause is shown as it came
+    call.save(update_fields=["end_reason"])
+    assert "(SIP 486 Busy Here)" in client.get(f"/desk/calls/{call.pk}/").content.decode()

@@ -418,3 +418,19 @@ def test_the_phone_pages_say_when_an_order_is_overdue(desk, client, open_order):
     assert 'class="late" data-risk="breached"' in html
     html = client.get(reverse("tickets:detail", args=[fresh.pk])).content.decode()
     assert 'data-risk="breached"' not in html
+
+
+def test_resolving_without_a_note_names_the_field_not_an_error_code(desk, client, open_order):
+    ticket = open_order()
+    ticket_dispatch(ticket=ticket, technician=desk.tech_a, by=desk.dispatcher)
+    client.force_login(desk.tech_a.user)
+    client.post(reverse("tickets:my_order_action", args=[ticket.pk, "accept"]))
+    client.post(reverse("tickets:my_order_action", args=[ticket.pk, "arrive"]))
+    response = client.post(
+        reverse("tickets:my_order_action", args=[ticket.pk, "resolve"]), {"note": ""}, follow=True
+    )
+    html = response.content.decode()
+    assert "处理情况：该字段是必填项。" in html
+    assert "必填项。 required" not in html  # the error's code is not read out
+    ticket.refresh_from_db()
+    assert ticket.state == "on_site"

@@ -56,10 +56,13 @@ def build_call_demo(
         .values_list("id", "phone")[:2000]
     )
     calls = []
+    # Calls come in the site's working day (08:00 to 20:00 in its time zone) of each past
+    # day, whatever the hour the demo is loaded at: a log of calls at 2 a.m. looks broken.
+    today = timezone.localtime(now).date()
     for n in range(days * per_day):
-        offered = now - datetime.timedelta(
-            days=1 + n // per_day, hours=rng.uniform(0, 11), minutes=rng.uniform(0, 59)
-        )
+        day = today - datetime.timedelta(days=1 + n // per_day)
+        opening = timezone.make_aware(datetime.datetime.combine(day, datetime.time(8)))
+        offered = opening + datetime.timedelta(hours=rng.uniform(0, 12))
         calls.append(_call(rng, offered, agents, customers, items))
     calls.sort(key=lambda c: c["record"].offered_at)
     with transaction.atomic():

@@ -166,16 +166,18 @@ def call_supervise(*, agent: Any, by: Any, op: str) -> dict[str, Any]:
 def traffic_update(
     *, by: Any, enabled: bool, calls_per_hour: int, known_share: int, ivr_mix: str
 ) -> TrafficSetting:
+    errors: dict[str, Any] = {}  # every field that is wrong, named at once
     try:
         parse_mix(ivr_mix)
     except ValueError as error:
-        raise ValidationError(
-            {"ivr_mix": _("Cannot read “%(part)s”: write key:weight.") % {"part": error.args[0]}}
-        ) from None
+        part = error.args[0]
+        errors["ivr_mix"] = _("Cannot read “%(part)s”: write key:weight.") % {"part": part}
     if not 0 <= known_share <= 100:
-        raise ValidationError({"known_share": _("Give a percentage from 0 to 100.")})
+        errors["known_share"] = _("Give a percentage from 0 to 100.")
     if not 0 < calls_per_hour <= 36000:
-        raise ValidationError({"calls_per_hour": _("Give 1 to 36,000 calls per hour.")})
+        errors["calls_per_hour"] = _("Give 1 to 36,000 calls per hour.")
+    if errors:
+        raise ValidationError(errors)
     with acting_as(by), transaction.atomic():
         setting = TrafficSetting.objects.select_for_update().first() or TrafficSetting()
         created = setting.pk is None

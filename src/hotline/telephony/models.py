@@ -6,6 +6,21 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Why a call ended, as the switchboard and the demo record it (``end_reason``): shown to
+# people in their language. A cause a PBX reports that is not listed here is shown as it came.
+END_REASONS = {
+    "abandoned": _("caller hung up before an agent answered"),
+    "caller": _("caller hung up"),
+    "normal": _("caller hung up"),
+    "agent_hangup": _("agent hung up"),
+    "transferred_out": _("transferred to another number"),
+    "no_queue": _("no queue to take the call"),
+    "ivr_end": _("ended in the IVR"),
+    "callback_requested": _("caller asked to be called back"),
+    "switchboard_restart": _("switchboard restarted"),
+    "lost": _("the switch no longer knew the call"),
+}
+
 
 class CallRecord(models.Model):
     class Direction(models.TextChoices):
@@ -99,6 +114,11 @@ class CallRecord(models.Model):
     @property
     def is_open(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def end_reason_label(self) -> str:
+        """Why the call ended in the reader's language (a PBX's own cause as it came)."""
+        return str(END_REASONS.get(self.end_reason, self.end_reason))
 
 
 class CallStep(models.Model):

@@ -93,20 +93,32 @@ def traffic(request: HttpRequest) -> HttpResponse:
     setting = TrafficSetting.objects.first() or TrafficSetting()
     errors: dict = {}
     if request.method == "POST":
-        try:
-            setting = services.traffic_update(
-                by=request.user,
-                enabled=request.POST.get("enabled") == "on",
-                calls_per_hour=int(request.POST.get("calls_per_hour") or 0),
-                known_share=int(request.POST.get("known_share") or 0),
-                ivr_mix=request.POST.get("ivr_mix", ""),
-            )
-            messages.success(request, _("Simulated traffic saved."))
-            return redirect("routing:traffic")
-        except ValueError:
-            errors = {"calls_per_hour": [_("Give whole numbers.")]}
-        except ValidationError as error:
-            errors = error.message_dict
+        typed = {
+            "enabled": request.POST.get("enabled") == "on",
+            "calls_per_hour": request.POST.get("calls_per_hour", "").strip(),
+            "known_share": request.POST.get("known_share", "").strip(),
+            "ivr_mix": request.POST.get("ivr_mix", ""),
+        }
+        numbers: dict[str, int] = {}
+        for field in ("calls_per_hour", "known_share"):
+            try:
+                numbers[field] = int(typed[field])
+            except ValueError:
+                errors[field] = [_("Give a whole number.")]
+        if not errors:
+            try:
+                services.traffic_update(
+                    by=request.user,
+                    enabled=typed["enabled"],
+                    ivr_mix=typed["ivr_mix"],
+                    **numbers,
+                )
+                messages.success(request, _("Simulated traffic saved."))
+                return redirect("routing:traffic")
+            except ValidationError as error:
+                errors = error.message_dict
+        # The form comes back with what was typed and each wrong field named under it.
+        setting = TrafficSetting(**typed)
     return render(
         request,
         "routing/traffic.html",
@@ -117,6 +129,7 @@ def traffic(request: HttpRequest) -> HttpResponse:
             "call_errors": {},
             "call": {"number": "", "keys": "1"},
         },
+        status=400 if errors else 200,
     )
 
 
@@ -135,6 +148,8 @@ def traffic_call(request: HttpRequest) -> HttpResponse:
         errors = error.message_dict
     except services.SwitchboardError as error:
         errors = {"number": [error_message(error.code)]}
+    # Named apart from the dict's own ``keys`` method, which a template would list instead.
+    errors = {"number": errors.get("number", []), "keys_pressed": errors.get("keys", [])}
     setting = TrafficSetting.objects.first() or TrafficSetting()
     return render(
         request,

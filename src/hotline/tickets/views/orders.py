@@ -238,7 +238,20 @@ def _transition_kwargs(request: HttpRequest, ticket: Ticket, action: str) -> dic
     if action == "resolve":
         form = ResolveForm(request.POST)
         if not form.is_valid():
-            raise ValidationError(form.errors.get_json_data())
+            # Each message names its field ("Work done: This field is required."): the page
+            # shows them above the form after the redirect, away from the fields themselves.
+            raise ValidationError(
+                {
+                    name: [
+                        _("%(field)s: %(message)s")
+                        % {"field": form.fields[name].label, "message": m}
+                        for m in messages_
+                    ]
+                    if name in form.fields
+                    else list(messages_)
+                    for name, messages_ in form.errors.items()
+                }
+            )
         return {
             "note": form.cleaned_data["note"],
             "parts_used": form.cleaned_data["parts_used"],
