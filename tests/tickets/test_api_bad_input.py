@@ -1,0 +1,79 @@
+"""What a fuzzing probe of the work-order API found: each bad value answers 400 naming the
+field and writes no order (a huge number was a 500, a NUL in a text field reached the
+database, a contact "phone" of letters was silently dropped)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.integrations.api.tokens import api_token_issue
+from hotline.integrations.models import ApiClient
+from hotline.tickets.models import FieldKind, FormField, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def headers(desk):
+    client = ApiClient.objects.create(name="nms", user=desk.dispatcher)
+    _token, full = api_token_issue(client=client, scopes=["tickets:write"], by=None)
+    return {"HTTP_AUTHORIZATION": f"Bearer {full}"}
+
+
+@pytest.fixture
+def extra_fields(desk):
+    FormField.objects.create(
+        order_type=desk.fault, key="length", label_zh="长度", label_en="Length",
+        kind=FieldKind.NUMBER, sort_order=5,
+    )  # fmt: skip
+    FormField.objects.create(
+        order_type=desk.fault, key="remark", label_zh="备注", label_en="Remark",
+        kind=FieldKind.TEXT, sort_order=6,
+    )  # fmt: skip
+
+
+def open_with(client, headers, **changes):
+    body = {"order_type": "fault-repair", "region": "s1a", "form": {"symptom": "无信号"}}
+    body.update(changes)
+    return client.post("/api/v1/tickets/", body, content_type="application/json", **headers)
+
+
+@pytest.mark.parametrize("value", ["1e999999999", "-1e999999999", "1e-999999999", True])
+def test_a_number_field_refuses_what_is_no_amount(desk, client, headers, extra_fields, value):
+    response = open_with(client, headers, form={"symptom": "无信号", "length": value})
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"]["form.length"][0]["message"] == "请输入数字。"
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "a\u202eb", "\x1b[31m", {"x": [1]}, ["a"], False])
+def test_a_text_field_refuses_controls_and_what_is_not_text(
+    desk, client, headers, extra_fields, value
+):
+    response = open_with(client, headers, form={"symptom": "无信号", "remark": value})
+
+    assert response.status_code == 400, response.content
+    assert "form.remark" in response.json()["error"]["fields"]
+    assert not Ticket.objects.exists()
+
+
+def test_a_text_field_keeps_line_breaks_and_numbers(desk, client, headers, extra_fields):
+    response = open_with(client, headers, form={"symptom": "无信号", "remark": "一楼\n二楼"})
+    assert response.status_code == 201, response.content
+    assert Ticket.objects.get().form_data["remark"] == "一楼\n二楼"
+
+
+@pytest.mark.parametrize("value", ["NaN", "call 138 0000 0000 later", "13８0000000x"])
+def test_a_contact_phone_with_letters_is_refused_not_dropped(desk, client, headers, value):
+    response = open_with(client, headers, contact_phone=value)
+
+    assert response.status_code == 400, response.content
+    assert "contact_phone" in response.json()["error"]["fields"]
+    assert not Ticket.objects.exists()
+
+
+def test_a_contact_phone_with_separators_is_kept_as_digits(desk, client, headers):
+    response = open_with(client, headers, contact_phone="+86 138-0000-0000")
+    assert response.status_code == 201, response.content
+    assert Ticket.objects.get().contact_phone == "13800000000"
