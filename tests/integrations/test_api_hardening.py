@@ -286,6 +286,21 @@ def test_text_fields_take_strings_only_as_the_schema_says(client, world, writer,
     assert "name" in customer.json()["error"]["fields"]
 
 
+@pytest.mark.parametrize("text", ["a\u202eb", "a\x1bb", "\u2066x"])
+def test_a_note_refuses_controls_and_direction_overrides(client, world, writer, issue_token, text):
+    token = issue_token(writer, READ_WRITE)
+    for body in ({"title": text}, {"title": "t", "body": text}):
+        note = post_json(client, f"{CUSTOMERS}{world.c1a.pk}/notes/", body, token)
+        assert note.status_code == 400, note.content
+        (field,) = note.json()["error"]["fields"]
+        assert field == list(body)[-1]
+    assert not world.c1a.timeline.exists()
+    kept = post_json(
+        client, f"{CUSTOMERS}{world.c1a.pk}/notes/", {"title": "t", "body": "一\n二\t三"}, token
+    )
+    assert kept.status_code == 201 and kept.json()["body"] == "一\n二\t三"
+
+
 def test_the_schema_states_the_limits_the_server_enforces(client, world):
     schema = client.get("/api/schema/", {"format": "json"}).json()
     create = schema["paths"]["/api/v1/customers/"]["post"]

@@ -77,3 +77,35 @@ def test_a_contact_phone_with_separators_is_kept_as_digits(desk, client, headers
     response = open_with(client, headers, contact_phone="+86 138-0000-0000")
     assert response.status_code == 201, response.content
     assert Ticket.objects.get().contact_phone == "13800000000"
+
+
+@pytest.mark.parametrize("field", ["description", "address", "contact_name", "external_ref"])
+@pytest.mark.parametrize("value", [0, 1.5, True, ["a"], "a\u202eb", "a\x1bb"])
+def test_text_fields_take_strings_without_controls(desk, client, headers, field, value):
+    # The schema says "string": a number was stored as its text, an override character
+    # made an address display as something other than what was stored.
+    response = open_with(client, headers, **{field: value})
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()["error"]["fields"]
+    assert not Ticket.objects.exists()
+
+
+def test_a_description_keeps_its_line_breaks(desk, client, headers):
+    response = open_with(client, headers, description="无信号\r\n\t机顶盒重启无效")
+    assert response.status_code == 201, response.content
+    assert Ticket.objects.get().description == "无信号\r\n\t机顶盒重启无效"
+
+
+def test_an_action_note_must_be_text(desk, client, headers, open_order):
+    ticket = open_order()
+    response = client.post(
+        f"/api/v1/tickets/{ticket.pk}/actions/",
+        {"action": "dispatch", "technician": desk.tech_a.pk, "note": 0},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 400, response.content
+    assert "note" in response.json()["error"]["fields"]
+    ticket.refresh_from_db()
+    assert ticket.technician_id is None

@@ -36,7 +36,7 @@ from hotline.customers.selectors import get_customer_for
 from hotline.integrations.api.errors import RequestTooLarge, error_body
 from hotline.integrations.api.idempotency import idempotent
 from hotline.integrations.api.permissions import token_allows
-from hotline.integrations.api.serializers import ErrorOut
+from hotline.integrations.api.serializers import ErrorOut, TextField
 from hotline.integrations.api.strict import StrictSerializer
 from hotline.integrations.api.views import ERRORS, IDEMPOTENCY_PARAMETER, WRITE_ERRORS, ApiView
 from hotline.tickets import selectors
@@ -73,12 +73,12 @@ class TicketIn(StrictSerializer):
     region = serializers.SlugField(required=False, help_text="Region code (without a customer).")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     category = serializers.SlugField(required=False, help_text="Statistic item code.")
-    address = serializers.CharField(required=False, allow_blank=True, max_length=300)
-    contact_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    address = TextField(required=False, allow_blank=True, max_length=300)
+    contact_name = TextField(required=False, allow_blank=True, max_length=100)
+    contact_phone = TextField(required=False, allow_blank=True, max_length=30)
+    description = TextField(required=False, allow_blank=True, max_length=4000)
     form = serializers.DictField(required=False, help_text="Custom fields by key.")
-    external_ref = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    external_ref = TextField(required=False, allow_blank=True, max_length=64)
 
 
 class TicketFilterIn(serializers.Serializer):
@@ -88,17 +88,17 @@ class TicketFilterIn(serializers.Serializer):
     state = serializers.ChoiceField(choices=State.choices, required=False)
     number = serializers.CharField(required=False, max_length=40)
     customer = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    external_ref = serializers.CharField(required=False, max_length=64)
+    external_ref = TextField(required=False, max_length=64)
 
 
 class ActionIn(StrictSerializer):
     action = serializers.ChoiceField(choices=ACTIONS)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    note = TextField(required=False, allow_blank=True, max_length=2000)
     technician = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_ID, help_text="For dispatch/redispatch."
     )
-    parts_used = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    confirmation_code = serializers.CharField(required=False, allow_blank=True, max_length=8)
+    parts_used = TextField(required=False, allow_blank=True, max_length=2000)
+    confirmation_code = TextField(required=False, allow_blank=True, max_length=8)
     satisfied = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 

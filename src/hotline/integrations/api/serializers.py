@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from hotline.accounts.models import Region
 from hotline.customers import fields
-from hotline.customers.fields import CustomerField, FieldProblem
+from hotline.customers.fields import CustomerField, FieldProblem, text_problem
 from hotline.customers.models import (
     Customer,
     CustomerPhone,
@@ -145,6 +145,10 @@ class CustomerDetailOut(CustomerOut):
         return [tag.name for tag in self.context["profile"]["tags"]]
 
 
+# Allowed here (tab, line breaks), or refused by DRF's own check with its code (NUL).
+_LINE_BREAKS = str.maketrans("", "", "\t\n\r\x00")
+
+
 class TextField(serializers.CharField):
     """A JSON string, and only that: DRF's ``CharField`` also takes numbers and turns them
     into text, which the OpenAPI schema (``type: string``) does not allow."""
@@ -154,7 +158,13 @@ class TextField(serializers.CharField):
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("not_a_string")
-        return super().to_internal_value(data)
+        value = super().to_internal_value(data)
+        # Line breaks and tabs are text; other controls and text-direction overrides are not
+        # (they make text display as something other than what is stored).
+        problem = text_problem(value.translate(_LINE_BREAKS))
+        if problem is not None:
+            raise serializers.ValidationError(problem.message, code=problem.code)
+        return value
 
 
 class RegionCodeField(serializers.SlugRelatedField):
