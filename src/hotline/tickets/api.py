@@ -422,6 +422,27 @@ def _attachment_ticket(request: Request, pk: int) -> Ticket:
     return selectors.get_ticket_for(request.user, pk, related=selectors.ACTION_RELATED)
 
 
+def _the_upload(request: Request) -> Any:
+    """The one ``file`` of a multipart body, which holds nothing else (as a JSON body holds
+    only known fields): a second file, or a field this endpoint does not take, was dropped
+    silently while the answer said 201."""
+    names = set(request.data.keys()) | set(request.FILES.keys())
+    errors = {
+        str(name): [
+            ErrorDetail(gettext_lazy("This field is not known here."), code="unknown_field")
+        ]
+        for name in sorted(names - {"file"})[:20]
+    }
+    uploads = request.FILES.getlist("file")
+    if not uploads:
+        errors["file"] = [ErrorDetail(gettext_lazy("Choose a file."), code="required")]
+    elif len(uploads) > 1:
+        errors["file"] = [ErrorDetail(gettext_lazy("One file per request."), code="too_many_files")]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return uploads[0]
+
+
 class TicketAttachmentListApi(ApiView):
     required_scopes = {"GET": ["tickets:read"], "POST": ["tickets:write"]}
     parser_classes = [AttachmentMultiPartParser]
@@ -451,11 +472,7 @@ class TicketAttachmentListApi(ApiView):
     def post(self, request: Request, pk: int) -> Response:
         def run() -> Response:
             ticket = _attachment_ticket(request, pk)
-            upload = request.FILES.get("file")
-            if upload is None:
-                raise serializers.ValidationError(
-                    {"file": [ErrorDetail(gettext_lazy("Choose a file."), code="required")]}
-                )
+            upload = _the_upload(request)
             attachment = ticket_attach(ticket=ticket, by=request.user, upload=upload)
             return Response(AttachmentOut(attachment).data, status=status.HTTP_201_CREATED)
 
