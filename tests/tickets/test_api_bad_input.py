@@ -109,3 +109,23 @@ def test_an_action_note_must_be_text(desk, client, headers, open_order):
     assert "note" in response.json()["error"]["fields"]
     ticket.refresh_from_db()
     assert ticket.technician_id is None
+
+
+@pytest.mark.parametrize("value", ["1", 1.0])
+def test_ids_are_json_integers(desk, client, headers, open_order, value):
+    opened = open_with(client, headers, customer=value)
+    assert opened.status_code == 400, opened.content
+    assert list(opened.json()["error"]["fields"]) == ["customer"]
+    ticket = open_order()
+    technician = desk.tech_a.pk if value == "1" else float(desk.tech_a.pk)
+    action = client.post(
+        f"/api/v1/tickets/{ticket.pk}/actions/",
+        {"action": "dispatch", "technician": str(technician) if value == "1" else technician},
+        content_type="application/json",
+        **headers,
+    )
+    assert action.status_code == 400, action.content
+    assert list(action.json()["error"]["fields"]) == ["technician"]
+    assert Ticket.objects.count() == 1
+    ticket.refresh_from_db()
+    assert ticket.technician_id is None

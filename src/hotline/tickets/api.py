@@ -36,7 +36,7 @@ from hotline.customers.selectors import get_customer_for
 from hotline.integrations.api.errors import RequestTooLarge, error_body
 from hotline.integrations.api.idempotency import idempotent
 from hotline.integrations.api.permissions import token_allows
-from hotline.integrations.api.serializers import ErrorOut, TextField
+from hotline.integrations.api.serializers import ErrorOut, TextField, WholeNumberField
 from hotline.integrations.api.strict import StrictSerializer
 from hotline.integrations.api.views import ERRORS, IDEMPOTENCY_PARAMETER, WRITE_ERRORS, ApiView
 from hotline.tickets import selectors
@@ -67,9 +67,7 @@ class OrderTypeOut(serializers.Serializer):
 
 class TicketIn(StrictSerializer):
     order_type = serializers.SlugField(help_text="Code of the order type (GET /order-types/).")
-    customer = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=MAX_ID
-    )
+    customer = WholeNumberField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
     region = serializers.SlugField(required=False, help_text="Region code (without a customer).")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     category = serializers.SlugField(required=False, help_text="Statistic item code.")
@@ -94,7 +92,7 @@ class TicketFilterIn(serializers.Serializer):
 class ActionIn(StrictSerializer):
     action = serializers.ChoiceField(choices=ACTIONS)
     note = TextField(required=False, allow_blank=True, max_length=2000)
-    technician = serializers.IntegerField(
+    technician = WholeNumberField(
         required=False, min_value=1, max_value=MAX_ID, help_text="For dispatch/redispatch."
     )
     parts_used = TextField(required=False, allow_blank=True, max_length=2000)
