@@ -129,3 +129,12 @@ def test_ids_are_json_integers(desk, client, headers, open_order, value):
     assert Ticket.objects.count() == 1
     ticket.refresh_from_db()
     assert ticket.technician_id is None
+
+
+@pytest.mark.parametrize("value", ["photo.jpg", 12, {"id": 1}, ["a.png"]])
+def test_a_value_for_an_attachment_field_is_refused_not_ignored(desk, client, headers, value):
+    response = open_with(client, headers, form={"symptom": "无信号", "photo": value})
+
+    assert response.status_code == 400, response.content
+    assert "form.photo" in response.json()["error"]["fields"]
+    assert not Ticket.objects.exists()

@@ -184,6 +184,13 @@ def clean_form(
     for spec in specs:
         value = raw.get(spec.key)
         uploads = files.get(spec.key, []) if spec.kind == FieldKind.ATTACHMENT else []
+        if spec.kind == FieldKind.ATTACHMENT and not _blank(value):
+            # A value where a file belongs (an API body's "photo": "x.jpg") was ignored
+            # under a 201: files come as uploads (the API's attachments endpoint).
+            errors[spec.key] = [
+                _("A file is uploaded, not given as a value: attach it to the order.")
+            ]
+            continue
         empty = not uploads if spec.kind == FieldKind.ATTACHMENT else _blank(value)
         if empty:
             if spec.required:
