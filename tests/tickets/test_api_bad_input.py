@@ -138,3 +138,23 @@ def test_a_value_for_an_attachment_field_is_refused_not_ignored(desk, client, he
     assert response.status_code == 400, response.content
     assert "form.photo" in response.json()["error"]["fields"]
     assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"page": "abc"}, "page"),
+        ({"page": "0"}, "page"),
+        ({"page_size": "-5"}, "page_size"),
+        ({"page_size": "1e3"}, "page_size"),
+    ],
+)
+def test_paging_parameters_that_are_not_whole_numbers_are_refused_by_name(
+    desk, client, open_order, params, field
+):
+    open_order()
+    client_ = ApiClient.objects.create(name="reader", user=desk.dispatcher)
+    _token, full = api_token_issue(client=client_, scopes=["tickets:read"], by=None)
+    response = client.get("/api/v1/tickets/", params, HTTP_AUTHORIZATION=f"Bearer {full}")
+    assert response.status_code == 400, response.content
+    assert list(response.json()["error"]["fields"]) == [field]

@@ -21,7 +21,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ErrorDetail
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,7 +37,13 @@ from hotline.integrations.api.idempotency import idempotent
 from hotline.integrations.api.permissions import token_allows
 from hotline.integrations.api.serializers import ErrorOut, TextField, WholeNumberField
 from hotline.integrations.api.strict import StrictSerializer
-from hotline.integrations.api.views import ERRORS, IDEMPOTENCY_PARAMETER, WRITE_ERRORS, ApiView
+from hotline.integrations.api.views import (
+    ERRORS,
+    IDEMPOTENCY_PARAMETER,
+    WRITE_ERRORS,
+    ApiView,
+    CustomerPagination,
+)
 from hotline.tickets import selectors
 from hotline.tickets.models import OrderType, Priority, Ticket, TicketAttachment
 from hotline.tickets.services.opening import attachment_response, ticket_attach, ticket_open
@@ -172,10 +177,9 @@ def _detail(request: Request, ticket: Ticket, *, history: bool = True) -> dict[s
     return serializer(ticket, context={"unmask": _unmask(request, [ticket])}).data
 
 
-class TicketPagination(PageNumberPagination):
-    page_size = settings.HOTLINE_PAGE_SIZE
-    page_size_query_param = "page_size"
-    max_page_size = 200
+class TicketPagination(CustomerPagination):
+    """Paging as for customers: ``page`` and ``page_size`` are whole numbers from 1 or a 400
+    naming them (DRF answered 404 to ``page=abc`` and ignored ``page_size=-5``)."""
 
 
 class OrderTypeListApi(ApiView):
