@@ -170,6 +170,30 @@ def _unmask(request: Request, tickets: list[Ticket]) -> bool:
     return allowed
 
 
+def _ticket_replay(request: Request) -> Any:
+    """How a replayed order answer is shown to ``request``'s caller, decided now: the stored
+    answer is what the first call saw, so its contact phone is masked again for a caller who
+    may not unmask it (now), and an unmasked one is a read like any other: audited."""
+
+    def present(data: Any) -> Any:
+        if not isinstance(data, dict) or not data.get("contact_phone"):
+            return data
+        masked = {**data, "contact_phone": mask_phone(data["contact_phone"])}
+        if not (can_unmask(request.user) and token_allows(request, "customers:unmask")):
+            return masked
+        if masked != data:
+            audit_record(
+                action="reveal",
+                model=Ticket._meta.label_lower,
+                object_id=str(data.get("id", "")),
+                object_repr=str(data.get("number", ""))[:200],
+                changes={"field": "contact_phone", "via": "api", "replay": True},
+            )
+        return data
+
+    return present
+
+
 def _detail(request: Request, ticket: Ticket, *, history: bool = True) -> dict[str, Any]:
     """The order as a service returned it (its type, region and technician are loaded);
     writes answer without the history (GET the order for it)."""
@@ -303,7 +327,7 @@ class TicketListApi(ApiView):
             )
             return Response(_detail(request, ticket, history=False), status=status.HTTP_201_CREATED)
 
-        return idempotent(request, run)
+        return idempotent(request, run, present=_ticket_replay(request))
 
 
 class TicketDetailApi(ApiView):
@@ -375,7 +399,7 @@ class TicketActionApi(ApiView):
                 )
             return Response(_detail(request, ticket, history=False))
 
-        return idempotent(request, run)
+        return idempotent(request, run, present=_ticket_replay(request))
 
 
 # --- Attachments -------------------------------------------------------------------------
