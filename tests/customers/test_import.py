@@ -182,6 +182,20 @@ def test_xlsx_import_reads_numbers_and_text_cells(
     assert zhao.phones.get().kind == "home"
 
 
+@pytest.mark.parametrize("name", ["客户", "customers.csv", "customers.xlsx.txt"])
+def test_a_workbook_is_read_whatever_its_name_says(world, manager, login, name):
+    # The reader goes by the bytes; the stored copy was named by the upload's extension,
+    # and openpyxl refuses a file not named .xlsx: "damaged" for a valid workbook.
+    client = login(manager)
+    response = _upload(client, _xlsx_bytes(_rows(2)), name=name)
+    assert response.status_code == 302, response.content.decode()
+    job = ImportJob.objects.get()
+    assert job.file_format == ImportJob.Format.XLSX
+    assert job.original_name == name
+    result = services.import_commit(job=job)
+    assert (result.rows, result.imported) == (2, 2)
+
+
 def test_gbk_file_is_detected_and_decoded(world, manager):
     rows = [["张三丰", "13912340002", _id(2), "s1a", "常州市天宁区青洋路"]]
     job = _job_for(manager, _csv_bytes(rows, encoding="gbk"))

@@ -286,6 +286,46 @@ def test_text_fields_take_strings_only_as_the_schema_says(client, world, writer,
     assert "name" in customer.json()["error"]["fields"]
 
 
+@pytest.mark.parametrize("text", ["a\u202eb", "a\x1bb", "\u2066x"])
+def test_a_note_refuses_controls_and_direction_overrides(client, world, writer, issue_token, text):
+    token = issue_token(writer, READ_WRITE)
+    for body in ({"title": text}, {"title": "t", "body": text}):
+        note = post_json(client, f"{CUSTOMERS}{world.c1a.pk}/notes/", body, token)
+        assert note.status_code == 400, note.content
+        (field,) = note.json()["error"]["fields"]
+        assert field == list(body)[-1]
+    assert not world.c1a.timeline.exists()
+    kept = post_json(
+        client, f"{CUSTOMERS}{world.c1a.pk}/notes/", {"title": "t", "body": "一\n二\t三"}, token
+    )
+    assert kept.status_code == 201 and kept.json()["body"] == "一\n二\t三"
+
+
+@pytest.mark.parametrize("level", ["3", 3.0, "3.0", True])
+def test_a_number_field_takes_json_integers_only(client, world, writer, issue_token, level):
+    token = issue_token(writer, READ_WRITE)
+    created = post_json(
+        client, CUSTOMERS, {"name": "赵四", "region": "s1b", "vip_level": level}, token
+    )
+    assert created.status_code == 400, created.content
+    assert list(created.json()["error"]["fields"]) == ["vip_level"]
+    assert not Customer.objects.filter(name="赵四").exists()
+
+
+def test_a_change_refuses_phones_instead_of_dropping_them(client, world, writer, issue_token):
+    token = issue_token(writer, READ_WRITE)
+    body = {"name": "张伟伟", "phones": [{"number": "13811112222"}]}
+    response = client.patch(
+        f"{CUSTOMERS}{world.c1a.pk}/", json.dumps(body), content_type="application/json",
+        **bearer(token),
+    )  # fmt: skip
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"]["phones"][0]["code"] == "unknown_field"
+    world.c1a.refresh_from_db()
+    assert world.c1a.name == "张伟"
+    assert not world.c1a.phones.filter(number="13811112222").exists()
+
+
 def test_the_schema_states_the_limits_the_server_enforces(client, world):
     schema = client.get("/api/schema/", {"format": "json"}).json()
     create = schema["paths"]["/api/v1/customers/"]["post"]

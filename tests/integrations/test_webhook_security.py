@@ -126,6 +126,24 @@ def test_a_public_endpoint_is_accepted_and_private_ones_when_the_operator_allows
     )
 
 
+@pytest.mark.parametrize("private_allowed", [False, True])
+@pytest.mark.parametrize(
+    "url", ["https://erp.example:99999/hook", "https://erp.example:0/hook", "http://[::1]:70000/"]
+)
+def test_a_port_that_cannot_be_one_is_named_as_such(
+    client, world, admin_user, issue_token, settings, url, private_allowed
+):
+    # It was "the host could not be resolved", and with private addresses allowed the
+    # endpoint was saved: every delivery to it then failed.
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = private_allowed
+    token = issue_token(admin_user, ["webhooks:manage"])
+    body = {"name": "ERP", "url": url, "events": ["*"]}
+    response = client.post(ENDPOINTS, body, content_type="application/json", **bearer(token))
+    assert response.status_code == 400, response.content
+    assert "1 到 65535" in response.json()["error"]["fields"]["url"][0]["message"]
+    assert not WebhookEndpoint.objects.exists()
+
+
 def test_the_admin_form_refuses_a_private_address_too(client, world, admin_user):
     client.force_login(admin_user)
     response = client.post(

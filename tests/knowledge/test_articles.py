@@ -51,6 +51,23 @@ def test_pasted_html_is_sanitised_on_the_server(editor):
     assert "alert" not in article.body_text and "机顶盒无信号" in article.body_text
 
 
+@pytest.mark.parametrize(
+    "src",
+    [
+        "/knowledge/files/../../customers/1/",
+        "/knowledge/files/7/../../../desk/calls/1/recording.wav",
+        "/knowledge/files/%2e%2e/%2e%2e/orders/board/",
+        "/knowledge/files/7/?next=/x",
+        "/knowledge/files//tracker.example/p.gif",
+    ],
+)
+def test_an_image_is_one_uploaded_file_not_any_address_under_its_prefix(editor, src):
+    html = f'<p><img src="{src}" alt="图"><img src="/knowledge/files/12/" alt="好"></p>'
+    article = article_create(data=ArticleData(title="图片", body_html=html), by=editor)
+    assert 'src="/knowledge/files/12/"' in article.body_html
+    assert article.body_html.count("src=") == 1, article.body_html
+
+
 def test_every_content_change_is_a_version_and_restore_brings_an_old_one_back(editor):
     article = article_create(
         data=ArticleData(title="缴费方式", body_html="<p>营业厅缴费。</p>", tags=["缴费"]),

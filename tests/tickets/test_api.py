@@ -241,3 +241,32 @@ def test_list_filters_narrow_the_orders(desk, client, open_order):
     by_state = client.get("/api/v1/tickets/", {"state": ticket.state}, **headers)
     assert [row["number"] for row in by_ref.json()["results"]] == [ticket.number]
     assert len(by_state.json()["results"]) == 2
+
+
+def test_a_replayed_order_masks_the_contact_phone_again_and_audits_an_unmasked_one(desk, client):
+    from django.contrib.auth.models import Permission
+
+    from hotline.accounts.models import AuditEntry
+
+    unmask = Permission.objects.get(codename="unmask_personal_data")
+    assert desk.dispatcher.has_perm("customers.unmask_personal_data")  # by their role
+    scopes = ("tickets:read", "tickets:write", "customers:unmask")
+    headers = {**token_for(desk.dispatcher, scopes), "HTTP_IDEMPOTENCY_KEY": "alarm-18"}
+    body = {**BODY, "contact_phone": "13812345678"}
+    first = client.post("/api/v1/tickets/", body, content_type="application/json", **headers)
+    assert first.status_code == 201 and first.json()["contact_phone"] == "13812345678"
+    reveals = AuditEntry.objects.filter(action="reveal", object_id=str(first.json()["id"]))
+    assert reveals.count() == 1
+
+    again = client.post("/api/v1/tickets/", body, content_type="application/json", **headers)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert reveals.count() == 2 and reveals.latest("id").changes["replay"] is True
+
+    desk.dispatcher.role.permissions.remove(unmask)
+    masked = client.post("/api/v1/tickets/", body, content_type="application/json", **headers)
+    assert masked["Idempotent-Replayed"] == "true"
+    assert masked.json()["contact_phone"] == "138****5678"
+    assert "13812345678" not in masked.content.decode()
+    assert reveals.count() == 2
+    assert Ticket.objects.filter(external_ref="NMS-ALARM-17").count() == 1

@@ -239,3 +239,28 @@ def test_a_files_name_ends_in_what_its_bytes_are(desk, client, open_order, name,
     assert response.json()["name"] == kept
     attachment = TicketAttachment.objects.get(pk=response.json()["id"])
     assert attachment.file.name.endswith(kept.rsplit(".", 1)[-1])
+
+
+def test_two_files_or_an_unknown_field_are_refused_not_dropped(desk, client, open_order):
+    ticket = open_order()
+    headers = token_for(desk.dispatcher)
+    two = client.post(
+        _url(ticket),
+        {"file": [SimpleUploadedFile("a.png", PNG), SimpleUploadedFile("b.png", PNG)]},
+        **headers,
+    )
+    assert two.status_code == 400
+    assert two.json()["error"]["fields"]["file"][0]["code"] == "too_many_files"
+    body = {
+        "file": SimpleUploadedFile("a.png", PNG),
+        "field_key": "photo",
+        "other": SimpleUploadedFile("b.png", PNG),
+    }
+    extra = client.post(_url(ticket), body, **headers)
+    assert extra.status_code == 400
+    fields = extra.json()["error"]["fields"]
+    assert {name: errors[0]["code"] for name, errors in fields.items()} == {
+        "field_key": "unknown_field",
+        "other": "unknown_field",
+    }
+    assert ticket.attachments.count() == 0

@@ -21,7 +21,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ErrorDetail
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,9 +35,15 @@ from hotline.customers.selectors import get_customer_for
 from hotline.integrations.api.errors import RequestTooLarge, error_body
 from hotline.integrations.api.idempotency import idempotent
 from hotline.integrations.api.permissions import token_allows
-from hotline.integrations.api.serializers import ErrorOut
+from hotline.integrations.api.serializers import ErrorOut, TextField, WholeNumberField
 from hotline.integrations.api.strict import StrictSerializer
-from hotline.integrations.api.views import ERRORS, IDEMPOTENCY_PARAMETER, WRITE_ERRORS, ApiView
+from hotline.integrations.api.views import (
+    ERRORS,
+    IDEMPOTENCY_PARAMETER,
+    WRITE_ERRORS,
+    ApiView,
+    CustomerPagination,
+)
 from hotline.tickets import selectors
 from hotline.tickets.models import OrderType, Priority, Ticket, TicketAttachment
 from hotline.tickets.services.opening import attachment_response, ticket_attach, ticket_open
@@ -67,18 +72,16 @@ class OrderTypeOut(serializers.Serializer):
 
 class TicketIn(StrictSerializer):
     order_type = serializers.SlugField(help_text="Code of the order type (GET /order-types/).")
-    customer = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=MAX_ID
-    )
+    customer = WholeNumberField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
     region = serializers.SlugField(required=False, help_text="Region code (without a customer).")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     category = serializers.SlugField(required=False, help_text="Statistic item code.")
-    address = serializers.CharField(required=False, allow_blank=True, max_length=300)
-    contact_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    address = TextField(required=False, allow_blank=True, max_length=300)
+    contact_name = TextField(required=False, allow_blank=True, max_length=100)
+    contact_phone = TextField(required=False, allow_blank=True, max_length=30)
+    description = TextField(required=False, allow_blank=True, max_length=4000)
     form = serializers.DictField(required=False, help_text="Custom fields by key.")
-    external_ref = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    external_ref = TextField(required=False, allow_blank=True, max_length=64)
 
 
 class TicketFilterIn(serializers.Serializer):
@@ -88,17 +91,17 @@ class TicketFilterIn(serializers.Serializer):
     state = serializers.ChoiceField(choices=State.choices, required=False)
     number = serializers.CharField(required=False, max_length=40)
     customer = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    external_ref = serializers.CharField(required=False, max_length=64)
+    external_ref = TextField(required=False, max_length=64)
 
 
 class ActionIn(StrictSerializer):
     action = serializers.ChoiceField(choices=ACTIONS)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    technician = serializers.IntegerField(
+    note = TextField(required=False, allow_blank=True, max_length=2000)
+    technician = WholeNumberField(
         required=False, min_value=1, max_value=MAX_ID, help_text="For dispatch/redispatch."
     )
-    parts_used = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    confirmation_code = serializers.CharField(required=False, allow_blank=True, max_length=8)
+    parts_used = TextField(required=False, allow_blank=True, max_length=2000)
+    confirmation_code = TextField(required=False, allow_blank=True, max_length=8)
     satisfied = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
@@ -167,6 +170,30 @@ def _unmask(request: Request, tickets: list[Ticket]) -> bool:
     return allowed
 
 
+def _ticket_replay(request: Request) -> Any:
+    """How a replayed order answer is shown to ``request``'s caller, decided now: the stored
+    answer is what the first call saw, so its contact phone is masked again for a caller who
+    may not unmask it (now), and an unmasked one is a read like any other: audited."""
+
+    def present(data: Any) -> Any:
+        if not isinstance(data, dict) or not data.get("contact_phone"):
+            return data
+        masked = {**data, "contact_phone": mask_phone(data["contact_phone"])}
+        if not (can_unmask(request.user) and token_allows(request, "customers:unmask")):
+            return masked
+        if masked != data:
+            audit_record(
+                action="reveal",
+                model=Ticket._meta.label_lower,
+                object_id=str(data.get("id", "")),
+                object_repr=str(data.get("number", ""))[:200],
+                changes={"field": "contact_phone", "via": "api", "replay": True},
+            )
+        return data
+
+    return present
+
+
 def _detail(request: Request, ticket: Ticket, *, history: bool = True) -> dict[str, Any]:
     """The order as a service returned it (its type, region and technician are loaded);
     writes answer without the history (GET the order for it)."""
@@ -174,10 +201,9 @@ def _detail(request: Request, ticket: Ticket, *, history: bool = True) -> dict[s
     return serializer(ticket, context={"unmask": _unmask(request, [ticket])}).data
 
 
-class TicketPagination(PageNumberPagination):
-    page_size = settings.HOTLINE_PAGE_SIZE
-    page_size_query_param = "page_size"
-    max_page_size = 200
+class TicketPagination(CustomerPagination):
+    """Paging as for customers: ``page`` and ``page_size`` are whole numbers from 1 or a 400
+    naming them (DRF answered 404 to ``page=abc`` and ignored ``page_size=-5``)."""
 
 
 class OrderTypeListApi(ApiView):
@@ -301,7 +327,7 @@ class TicketListApi(ApiView):
             )
             return Response(_detail(request, ticket, history=False), status=status.HTTP_201_CREATED)
 
-        return idempotent(request, run)
+        return idempotent(request, run, present=_ticket_replay(request))
 
 
 class TicketDetailApi(ApiView):
@@ -373,7 +399,7 @@ class TicketActionApi(ApiView):
                 )
             return Response(_detail(request, ticket, history=False))
 
-        return idempotent(request, run)
+        return idempotent(request, run, present=_ticket_replay(request))
 
 
 # --- Attachments -------------------------------------------------------------------------
@@ -422,6 +448,27 @@ def _attachment_ticket(request: Request, pk: int) -> Ticket:
     return selectors.get_ticket_for(request.user, pk, related=selectors.ACTION_RELATED)
 
 
+def _the_upload(request: Request) -> Any:
+    """The one ``file`` of a multipart body, which holds nothing else (as a JSON body holds
+    only known fields): a second file, or a field this endpoint does not take, was dropped
+    silently while the answer said 201."""
+    names = set(request.data.keys()) | set(request.FILES.keys())
+    errors = {
+        str(name): [
+            ErrorDetail(gettext_lazy("This field is not known here."), code="unknown_field")
+        ]
+        for name in sorted(names - {"file"})[:20]
+    }
+    uploads = request.FILES.getlist("file")
+    if not uploads:
+        errors["file"] = [ErrorDetail(gettext_lazy("Choose a file."), code="required")]
+    elif len(uploads) > 1:
+        errors["file"] = [ErrorDetail(gettext_lazy("One file per request."), code="too_many_files")]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return uploads[0]
+
+
 class TicketAttachmentListApi(ApiView):
     required_scopes = {"GET": ["tickets:read"], "POST": ["tickets:write"]}
     parser_classes = [AttachmentMultiPartParser]
@@ -451,11 +498,7 @@ class TicketAttachmentListApi(ApiView):
     def post(self, request: Request, pk: int) -> Response:
         def run() -> Response:
             ticket = _attachment_ticket(request, pk)
-            upload = request.FILES.get("file")
-            if upload is None:
-                raise serializers.ValidationError(
-                    {"file": [ErrorDetail(gettext_lazy("Choose a file."), code="required")]}
-                )
+            upload = _the_upload(request)
             attachment = ticket_attach(ticket=ticket, by=request.user, upload=upload)
             return Response(AttachmentOut(attachment).data, status=status.HTTP_201_CREATED)
 

@@ -8,6 +8,7 @@ why; nothing is saved until every field is valid.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -63,6 +64,13 @@ def sniff_type(head: bytes) -> str:
     return ""
 
 
+# Controls other than tab and line breaks, and bidirectional overrides (text displayed as
+# something other than what is stored); PostgreSQL's jsonb refuses a NUL outright.
+_UNSAFE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# A number field holds amounts and counts: beyond 10^±30 it is a typo or a probe.
+MAX_EXPONENT = 30
+
+
 @dataclass
 class CleanedForm:
     data: dict[str, Any] = field(default_factory=dict)
@@ -95,16 +103,29 @@ def _clean_one(
 ) -> Any:
     key = spec.key
     if spec.kind == FieldKind.TEXT:
+        if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+            raise ValidationError({key: _("Expected text.")})
         text = str(value).strip()
+        unsafe = _UNSAFE_TEXT.search(text)
+        if unsafe is not None:
+            raise ValidationError(
+                {
+                    key: _("Contains an invisible character (U+%(code)04X); remove it.")
+                    % {"code": ord(unsafe.group())}
+                }
+            )
         if len(text) > spec.max_length:
             raise ValidationError({key: _("At most %(n)d characters.") % {"n": spec.max_length}})
         return text
     if spec.kind == FieldKind.NUMBER:
+        if isinstance(value, bool):
+            raise ValidationError({key: _("Enter a number.")})
         try:
             number = Decimal(str(value).strip())
         except (InvalidOperation, ValueError):
             raise ValidationError({key: _("Enter a number.")}) from None
-        if not number.is_finite():
+        # "1e999999999" is a Decimal too, but one that overflows as soon as it is rounded.
+        if not number.is_finite() or abs(number.adjusted()) > MAX_EXPONENT:
             raise ValidationError({key: _("Enter a number.")})
         if spec.min_value is not None and number < spec.min_value:
             raise ValidationError({key: _("At least %(n)s.") % {"n": spec.min_value}})
@@ -163,6 +184,13 @@ def clean_form(
     for spec in specs:
         value = raw.get(spec.key)
         uploads = files.get(spec.key, []) if spec.kind == FieldKind.ATTACHMENT else []
+        if spec.kind == FieldKind.ATTACHMENT and not _blank(value):
+            # A value where a file belongs (an API body's "photo": "x.jpg") was ignored
+            # under a 201: files come as uploads (the API's attachments endpoint).
+            errors[spec.key] = [
+                _("A file is uploaded, not given as a value: attach it to the order.")
+            ]
+            continue
         empty = not uploads if spec.kind == FieldKind.ATTACHMENT else _blank(value)
         if empty:
             if spec.required:

@@ -90,7 +90,13 @@ def import_job_create(
             _("The file is too large: at most %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20},
         )
     original = os.path.basename(upload.name or "upload")[:255]
-    suffix = ".xlsx" if original.lower().endswith(".xlsx") else ".csv"
+    # The stored file is named for what its bytes are (the reader decides by them too):
+    # openpyxl refuses to open a workbook whose name does not end in .xlsx, so a workbook
+    # uploaded as "customers" or "customers.csv" was called damaged.
+    upload.seek(0)
+    head = upload.read(4)
+    upload.seek(0)
+    suffix = ".xlsx" if head == b"PK\x03\x04" else ".csv"
     path = import_dir() / f"{uuid.uuid4().hex}{suffix}"
     with path.open("wb") as stream:
         for chunk in upload.chunks():

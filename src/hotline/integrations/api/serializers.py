@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from hotline.accounts.models import Region
 from hotline.customers import fields
-from hotline.customers.fields import CustomerField, FieldProblem
+from hotline.customers.fields import CustomerField, FieldProblem, text_problem
 from hotline.customers.models import (
     Customer,
     CustomerPhone,
@@ -145,6 +145,10 @@ class CustomerDetailOut(CustomerOut):
         return [tag.name for tag in self.context["profile"]["tags"]]
 
 
+# Allowed here (tab, line breaks), or refused by DRF's own check with its code (NUL).
+_LINE_BREAKS = str.maketrans("", "", "\t\n\r\x00")
+
+
 class TextField(serializers.CharField):
     """A JSON string, and only that: DRF's ``CharField`` also takes numbers and turns them
     into text, which the OpenAPI schema (``type: string``) does not allow."""
@@ -154,6 +158,24 @@ class TextField(serializers.CharField):
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("not_a_string")
+        value = super().to_internal_value(data)
+        # Line breaks and tabs are text; other controls and text-direction overrides are not
+        # (they make text display as something other than what is stored).
+        problem = text_problem(value.translate(_LINE_BREAKS))
+        if problem is not None:
+            raise serializers.ValidationError(problem.message, code=problem.code)
+        return value
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A JSON integer, and only that: DRF's ``IntegerField`` also takes "3" and 3.0, which
+    the OpenAPI schema (``type: integer``) does not allow (``true`` it already refuses)."""
+
+    default_error_messages = {"not_an_integer": _("Expected a whole number.")}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("not_an_integer")
         return super().to_internal_value(data)
 
 
@@ -211,7 +233,14 @@ class CustomerIn(StrictSerializer):
     unit = SchemaField(fields.UNIT, required=False)
     room = SchemaField(fields.ROOM, required=False)
     address = SchemaField(fields.ADDRESS, required=False)
-    vip_level = serializers.IntegerField(min_value=0, max_value=9, required=False)
+    vip_level = WholeNumberField(min_value=0, max_value=9, required=False)
+
+
+class CustomerChangeIn(CustomerIn):
+    """A change: the fields of ``CustomerIn`` but ``phones``, which only a new customer takes
+    (a change of numbers is a phone of its own); sent here it was dropped under a 200."""
+
+    phones = None
 
 
 class NoteIn(StrictSerializer):

@@ -298,13 +298,13 @@ class CustomerDetailApi(ApiView):
         operation_id="customers_partial_update",
         summary="Change some fields of a customer",
         parameters=[IDEMPOTENCY_PARAMETER],
-        request=s.CustomerIn(partial=True),
+        request=s.CustomerChangeIn(partial=True),
         responses={200: s.CustomerDetailOut, **WRITE_ERRORS},
     )
     def patch(self, request: Request, pk: int) -> Response:
         def run() -> Response:
             customer = selectors.get_customer_for(request.user, pk)
-            form = s.CustomerIn(data=request.data, partial=True)
+            form = s.CustomerChangeIn(data=request.data, partial=True)
             form.is_valid(raise_exception=True)
             customer = customer_services.customer_update(
                 customer=customer, by=request.user, data=form.validated_data

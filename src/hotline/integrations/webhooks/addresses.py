@@ -96,10 +96,16 @@ def webhook_target(url: str) -> WebhookTarget:
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise UnsafeWebhookAddress(_("Use an http:// or https:// URL with a host name."))
     host = parts.hostname
+    try:
+        given_port = parts.port
+    except ValueError:  # ":99999" or ":x": said to be a host that does not resolve
+        given_port = 0
+    if given_port == 0 and parts.netloc.rpartition("]")[2].count(":"):
+        raise UnsafeWebhookAddress(_("The port is a whole number from 1 to 65535."))
     if private_addresses_allowed():
         return WebhookTarget(url=url, host=host, address=None)
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = given_port or (443 if parts.scheme == "https" else 80)
         addresses = resolve_host(host, port)
     except (OSError, UnicodeError, ValueError):
         raise UnsafeWebhookAddress(

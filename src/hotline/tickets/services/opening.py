@@ -20,7 +20,7 @@ from hotline.audit.context import acting_as
 from hotline.audit.record import audit_saved
 from hotline.config_cache import config_cached
 from hotline.customers.models import Customer, Device
-from hotline.customers.phones import normalize_phone
+from hotline.customers.phones import PhoneError, normalize_phone, phone_clean
 from hotline.stored_text import stored
 from hotline.tickets import sla
 from hotline.tickets.clock import calendar_for
@@ -116,6 +116,26 @@ def _check_region(by: Any, region: Region) -> None:
         raise ValidationError({"region": _("This region is outside your regions.")})
 
 
+def _contact_phone(raw: str, errors: dict[str, Any]) -> str:
+    """The order's contact number as digits; text that is not a phone number is an error
+    (dropping its letters turned "NaN" into no number and "call 138…" into one)."""
+    try:
+        phone_clean(raw)
+    except PhoneError as error:
+        if error.code == "characters":
+            errors["contact_phone"] = [
+                _(
+                    "A phone number has digits only (spaces, dashes, brackets and a leading + "
+                    "are allowed)."
+                )
+            ]
+            return ""
+    digits = normalize_phone(raw)
+    if digits and not (7 <= len(digits) <= 20):
+        errors["contact_phone"] = [_("Enter a phone number of 7 to 20 digits.")]
+    return digits
+
+
 def ticket_open(
     *,
     by: Any,
@@ -162,9 +182,7 @@ def ticket_open(
     priority = priority or order_type.default_priority
     if priority not in Priority.values:
         errors["priority"] = [_("Unknown priority.")]
-    contact_phone = normalize_phone(contact_phone or "")
-    if contact_phone and not (7 <= len(contact_phone) <= 20):
-        errors["contact_phone"] = [_("Enter a phone number of 7 to 20 digits.")]
+    contact_phone = _contact_phone(contact_phone or "", errors)
     if len(address) > 300:
         errors["address"] = [_("At most %(n)d characters.") % {"n": 300}]
     if category_id is None:
