@@ -15,7 +15,8 @@ servers as subprocesses, as they run on a site:
 - --database with --redis: production, ``hotline web --workers N`` + ``hotline push`` (the
   sockets, as nginx routes ``/ws/`` on a site; ``--push-workers 0`` leaves them on the web
   processes) + ``hotline switchboard`` + ``hotline worker``, pushes and commands over the
-  Redis channel layer.
+  Redis channel layer (``HOTLINE_CHANNEL_LAYER`` in this process's environment is handed
+  to the servers: ``lists`` compares with the stored-message layer, decision 0024).
 
 Every agent is a real WebSocket client on /ws/push/ with its session cookie, subscribed to
 what the desktop subscribes to (its agent topic and the queue figures); over HTTP, as
@@ -665,6 +666,8 @@ def main() -> None:
     if args.redis:
         env["HOTLINE_REDIS_URL"] = args.redis
         env["HOTLINE_CHANNEL_PREFIX"] = f"bench-screenpop-{os.getpid()}"
+        if os.environ.get("HOTLINE_CHANNEL_LAYER"):
+            env["HOTLINE_CHANNEL_LAYER"] = os.environ["HOTLINE_CHANNEL_LAYER"]
         env["HOTLINE_SWITCHBOARD"] = "standalone"
         env["HOTLINE_DEMO_BOSS"] = "0"  # billing is another site's system in production
         env["HOTLINE_BOSS_URL"] = ""

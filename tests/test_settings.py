@@ -129,8 +129,9 @@ def test_sessions_use_the_cache_only_when_it_is_shared(tmp_path):
 
 
 def test_the_redis_channel_layer_outwaits_its_own_blocking_pop(tmp_path):
-    """An idle receive blocks in Redis for the layer's pop time-out: the socket must not time
-    out first (redis-py 8's default is as short), or the receiving task dies."""
+    """An idle receive of the stored-message layer (HOTLINE_CHANNEL_LAYER=lists) blocks in
+    Redis for the layer's pop time-out: the socket must not time out first (redis-py 8's
+    default is as short), or the receiving task dies."""
     code = (
         "import django; django.setup();"
         "from channels.layers import get_channel_layer;"
@@ -143,6 +144,28 @@ def test_the_redis_channel_layer_outwaits_its_own_blocking_pop(tmp_path):
         DJANGO_SETTINGS_MODULE="hotline.settings",
         HOTLINE_VAR_DIR=str(tmp_path),
         HOTLINE_REDIS_URL="redis://127.0.0.1:6379/0",
+        HOTLINE_CHANNEL_LAYER="lists",
     )
     socket_timeout, pop_timeout = result.stdout.split()
     assert socket_timeout != "None" and float(socket_timeout) > float(pop_timeout) + 5
+
+
+def test_production_pushes_go_through_redis_pub_sub_unless_told_otherwise(tmp_path):
+    code = (
+        "import django; django.setup();"
+        "from django.conf import settings;"
+        "print(settings.CHANNEL_LAYERS['default']['BACKEND'])"
+    )
+    env = {
+        "DJANGO_SETTINGS_MODULE": "hotline.settings",
+        "HOTLINE_VAR_DIR": str(tmp_path),
+        "HOTLINE_REDIS_URL": "redis://127.0.0.1:6379/0",
+    }
+    default = run_python(code, **env)
+    lists = run_python(code, **env, HOTLINE_CHANNEL_LAYER="lists")
+    wrong = run_python(code, **env, HOTLINE_CHANNEL_LAYER="kafka")
+
+    assert default.stdout.strip() == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert lists.stdout.strip() == "channels_redis.core.RedisChannelLayer"
+    assert wrong.returncode != 0
+    assert "HOTLINE_CHANNEL_LAYER: expected pubsub or lists, got 'kafka'" in wrong.stderr

@@ -170,9 +170,19 @@ if REDIS_URL:
             },
         }
     }
+    CHANNEL_LAYER_BACKENDS = {
+        "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "lists": "channels_redis.core.RedisChannelLayer",
+    }
+    CHANNEL_LAYER = env_str("HOTLINE_CHANNEL_LAYER", "pubsub") or "pubsub"
+    if CHANNEL_LAYER not in CHANNEL_LAYER_BACKENDS:
+        raise ConfigError(f"HOTLINE_CHANNEL_LAYER: expected pubsub or lists, got {CHANNEL_LAYER!r}")
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Redis pub/sub (decision 0024): one PUBLISH per push, delivered at once to the
+            # processes subscribed; "lists" keeps channels_redis's stored-message layer (four
+            # round trips a push, one more per message received).
+            "BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER],
             "CONFIG": {
                 # redis-py 8 reads with a 5 s socket time-out by default, as long as the
                 # layer's blocking pop waits for a message (5 s): an idle receive then fails
