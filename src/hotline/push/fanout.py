@@ -74,6 +74,7 @@ class ProcessFanout:
         every message to each socket of its topic; on a layer failure start again."""
         loop = asyncio.get_running_loop()
         while True:
+            receiving: asyncio.Future | None = None
             try:
                 self.channel = await self.layer.new_channel(prefix="fanout.")
                 for topic in list(self.members):
@@ -81,20 +82,27 @@ class ProcessFanout:
                 self._ready.set()
                 renew_at = loop.time() + RENEW_EVERY_S
                 while True:
+                    # The receive is never cancelled to renew: the pub/sub layer forgets a
+                    # channel whose receive is cancelled (decision 0024).
+                    if receiving is None:
+                        receiving = asyncio.ensure_future(self.layer.receive(self.channel))
                     timeout = max(0.0, renew_at - loop.time())
-                    try:
-                        message = await asyncio.wait_for(self.layer.receive(self.channel), timeout)
-                    except TimeoutError:
+                    done, _ = await asyncio.wait({receiving}, timeout=timeout)
+                    if not done:
                         for topic in list(self.members):
                             await self.layer.group_add(topic, self.channel)
                         renew_at = loop.time() + RENEW_EVERY_S
                         continue
+                    message, receiving = receiving.result(), None
                     await self._deliver(message)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("push fan-out listener failed; starting it again")
                 await asyncio.sleep(RETRY_S)
+            finally:
+                if receiving is not None:
+                    receiving.cancel()
 
     async def _deliver(self, message: dict[str, Any]) -> None:
         for consumer in list(self.members.get(message.get("group", ""), ())):

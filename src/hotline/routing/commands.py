@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -47,16 +48,30 @@ def switchboard_command(command: dict[str, Any]) -> dict[str, Any]:
     return dict(UNAVAILABLE)
 
 
-async def _remote(command: dict[str, Any], timeout: float) -> dict[str, Any]:
-    from channels.layers import get_channel_layer
+async def _remote(command: dict[str, Any], timeout: float, *, layer: Any = None) -> dict[str, Any]:
+    if layer is None:
+        from channels.layers import get_channel_layer
 
-    layer = get_channel_layer()
+        layer = get_channel_layer()
     reply = await layer.new_channel()
     await layer.group_send(
         GROUP, {"type": "switchboard.command", "command": command, "reply_to": reply}
     )
     message = await asyncio.wait_for(layer.receive(reply), timeout)
+    await _forget_channel(layer, reply)
     return message["result"]
+
+
+async def _forget_channel(layer: Any, channel: str) -> None:
+    """Let the layer drop the one-off reply channel. channels_redis's pub/sub layer keeps a
+    channel subscribed until a receive on it is cancelled (that is its clean-up path; there
+    is no call to delete a channel), so a reply channel left alone would stay subscribed for
+    the life of the process, one per desk command."""
+    receiving = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0)  # the receive starts and waits for a message
+    receiving.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await receiving
 
 
 async def serve_commands(
