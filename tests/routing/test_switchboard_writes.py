@@ -174,3 +174,22 @@ def test_an_event_is_not_waited_for_but_settle_commits_its_rows_in_order():
     assert run(scenario()) > 0
     record = CallRecord.objects.get()
     assert list(record.steps.values_list("kind", flat=True))[:1] == ["offered"]
+
+
+def test_pushes_alone_open_no_transaction(monkeypatch):
+    """A pop pushed on its own (``first`` writes, nothing to write) must not open a
+    transaction: on SQLite every transaction begins by taking the write lock."""
+    opened: list[bool] = []
+    atomic = stores.transaction.atomic
+
+    def counting_atomic(*args, **kwargs):
+        opened.append(True)
+        return atomic(*args, **kwargs)
+
+    monkeypatch.setattr(stores.transaction, "atomic", counting_atomic)
+    pushed: list[int] = []
+
+    stores.write_together(first=[(lambda **kw: pushed.append(kw["n"]), {"n": 1})], writes=[])
+
+    assert pushed == [1]
+    assert opened == []

@@ -355,6 +355,8 @@ def write_together(*, first: list[Write], writes: list[Write]) -> None:
     more round trips.)"""
     for fn, kwargs in first:
         _logged(fn, kwargs)
+    if not writes:  # no empty transaction: on SQLite it would take the write lock
+        return
     with transaction.atomic():
         for fn, kwargs in writes:
             _logged(fn, kwargs, savepoint=True)
