@@ -48,3 +48,24 @@ def test_one_layer_message_reaches_every_socket_of_the_topic_in_the_process():
     assert [len(s.received) for s in sockets] == [1, 2, 2]  # the first left before the second
     assert sockets[1].received[0]["event"] == "queue.figures"
     assert "switchboard.queues" not in groups_left  # the last socket gone: the process leaves
+
+
+def test_a_broadcast_to_many_sockets_lets_other_pushes_through_meanwhile():
+    """The queue figures go to every desk of the process; a screen pop arriving meanwhile
+    must not wait until the last desk has its figures."""
+
+    async def scenario() -> int:
+        layer = InMemoryChannelLayer()
+        fanout = ProcessFanout(layer)
+        sockets = [FakeSocket() for _ in range(500)]
+        for socket in sockets:
+            await fanout.join("switchboard.queues", socket)
+        message = layer_message(Push("switchboard.queues", "queue.figures", {"queues": {}}))
+        delivering = asyncio.create_task(fanout._deliver(message))
+        await asyncio.sleep(0)  # the broadcast starts
+        figures_when_popped = sum(len(s.received) for s in sockets)  # a pop's turn
+        await delivering
+        fanout._listener.cancel()
+        return figures_when_popped
+
+    assert asyncio.run(scenario()) < 500
