@@ -134,3 +134,33 @@ def test_an_agent_who_becomes_ready_has_their_pop_scope_read_before_the_offer():
     with CaptureQueriesContext(connection) as reads:
         assert pop_customer_for(agent_id=agent.pk, customer=customer) == customer
     assert len(reads.captured_queries) == 0  # read in when the agent became ready
+
+
+def test_the_pop_panel_finds_the_offer_before_reading_the_call():
+    """The pop reaches the desk before the switchboard's writer commits. Were the record
+    read before the offer was looked up, a commit in between (queue, IVR choice and the
+    ringing step together) would show a panel without its queue and choices."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hotline.routing.selectors import call_for_desk
+    from hotline.telephony.models import CallStep
+
+    (agent,) = configure(agents=1)
+    record = CallRecord.objects.create(
+        call_id="c1",
+        channel="sim-1",
+        caller="13912345678",
+        state="ringing",
+        offered_at=timezone.now(),
+        queue="tv",
+    )
+    CallStep.objects.create(call=record, at=timezone.now(), kind="ringing", agent=agent)
+
+    with CaptureQueriesContext(connection) as reads:
+        assert call_for_desk(agent, "c1") == record
+    tables = [
+        "steps" if "telephony_callstep" in q["sql"].split("WHERE")[0] else "record"
+        for q in reads.captured_queries
+    ]
+    assert tables == ["steps", "record"]

@@ -15,7 +15,7 @@ from hotline.customers.selectors import customer_timeline, get_customer_for
 from hotline.periods import within_days
 from hotline.routing import hooks, labels
 from hotline.routing.models import AgentSkill, NotReadyReason, Queue
-from hotline.telephony.models import CallRecord
+from hotline.telephony.models import CallRecord, CallStep
 
 
 def ivr_choice_names() -> dict[str, str]:
@@ -90,19 +90,23 @@ OFFERED_TO = (
 
 
 def call_for_desk(user: Any, call_id: str) -> CallRecord:
-    """A call the agent was offered or took (404 otherwise): the screen pop and wrap-up."""
+    """A call the agent was offered or took (404 otherwise): the screen pop and wrap-up.
+
+    The offer is looked up before the record is read: each read outside a transaction sees
+    the latest commit, so the record is at least as new as the offer found, with the queue
+    and IVR choices written before it (the pop reaches the desk before the switchboard's
+    writer commits, decision 0023, and the desk asks again until the offer is there)."""
+    offered = CallStep.objects.filter(
+        call__call_id=call_id, kind__in=OFFERED_TO, agent=user
+    ).exists()
     call = (
         CallRecord.objects.filter(call_id=call_id)
         .select_related("customer", "customer__region", "disposition")
         .first()
     )
-    if call is None:
+    if call is None or not (offered or call.agent_id == user.pk):
         raise Http404
-    if call.agent_id == user.pk:
-        return call
-    if call.steps.filter(kind__in=OFFERED_TO, agent=user).exists():
-        return call
-    raise Http404
+    return call
 
 
 def screen_pop(user: Any, call: CallRecord) -> dict[str, Any]:
