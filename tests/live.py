@@ -22,6 +22,16 @@ from typing import Any
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 
+def redis_available(url: str = "redis://127.0.0.1:6379/0") -> bool:
+    """Whether the local Redis server answers (CI has one; tests that need it skip without)."""
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url).ping())
+    except Exception:
+        return False
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -10,20 +10,12 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from hotline.redis_cache import SharedPoolRedisCache
+from tests.live import redis_available
 
 URL = "redis://127.0.0.1:6379/15"
 
 
-def _redis_available() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(URL).ping())
-    except Exception:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_available(), reason="needs the local Redis server")
+pytestmark = pytest.mark.skipif(not redis_available(URL), reason="needs the local Redis server")
 
 OPTIONS = {"pool_class": "redis.BlockingConnectionPool", "max_connections": 4, "timeout": 5}
 

@@ -15,18 +15,14 @@ from hotline.push import fanout as fanout_module
 from hotline.push.fanout import ProcessFanout
 from hotline.push.send import Push, layer_message
 from hotline.routing import commands
+from tests.live import redis_available
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
-def _redis_available() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL).ping())
-    except Exception:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_available(), reason="needs Redis on 127.0.0.1:6379")
+pytestmark = pytest.mark.skipif(
+    not redis_available(REDIS_URL), reason="needs Redis on 127.0.0.1:6379"
+)
 
 
 def _layer() -> RedisPubSubChannelLayer:

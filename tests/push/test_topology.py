@@ -17,7 +17,14 @@ import httpx
 import pytest
 import websockets
 
-from tests.live import free_port, live_database, make_live_env, run_async, wait_for
+from tests.live import (
+    free_port,
+    live_database,
+    make_live_env,
+    redis_available,
+    run_async,
+    wait_for,
+)
 
 pytestmark = pytest.mark.live
 
@@ -35,15 +42,6 @@ store[HASH_SESSION_KEY] = user.get_session_auth_hash()
 store.create()
 print(user.pk, store.session_key)
 """
-
-
-def _redis_available() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url("redis://127.0.0.1:6379/0").ping())
-    except Exception:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +113,7 @@ def test_embedded_a_push_from_the_worker_reaches_a_websocket_in_the_web_process(
         live.stop_all()
 
 
-@pytest.mark.skipif(not _redis_available(), reason="needs the local Redis server")
+@pytest.mark.skipif(not redis_available(), reason="needs the local Redis server")
 def test_production_two_web_processes_and_a_worker_share_the_redis_layer(database, tmp_path):
     live = _production_env(tmp_path, database)
     try:
@@ -132,7 +130,7 @@ def test_production_two_web_processes_and_a_worker_share_the_redis_layer(databas
         live.stop_all()
 
 
-@pytest.mark.skipif(not _redis_available(), reason="needs the local Redis server")
+@pytest.mark.skipif(not redis_available(), reason="needs the local Redis server")
 def test_production_a_push_process_holds_the_sockets_and_serves_nothing_else(database, tmp_path):
     live = _production_env(tmp_path, database)
     try:
@@ -267,7 +265,7 @@ async def _crowd(port: int, session: str, sockets: int, send_after_connect) -> l
     return await asyncio.gather(*pages)
 
 
-@pytest.mark.skipif(not _redis_available(), reason="needs the local Redis server")
+@pytest.mark.skipif(not redis_available(), reason="needs the local Redis server")
 def test_a_burst_of_pages_connecting_and_closing_at_once_is_served(database, tmp_path):
     # More sockets at once than the Redis pool has connections (redis-py 8: 100): the
     # joins and leaves wait their turn instead of failing.

@@ -27,14 +27,13 @@ from rest_framework.response import Response
 
 from hotline.accounts.models import Region, Technician
 from hotline.audit.masking import mask_phone
-from hotline.audit.personal_data import can_unmask
 from hotline.audit.record import audit_record
 from hotline.catalog.models import StatisticItem
 from hotline.config_cache import config_cached
 from hotline.customers.selectors import get_customer_for
 from hotline.integrations.api.errors import RequestTooLarge, error_body
-from hotline.integrations.api.idempotency import idempotent
-from hotline.integrations.api.permissions import token_allows
+from hotline.integrations.api.idempotency import idempotent, masked_on_replay
+from hotline.integrations.api.permissions import may_unmask
 from hotline.integrations.api.serializers import ErrorOut, TextField, WholeNumberField
 from hotline.integrations.api.strict import StrictSerializer
 from hotline.integrations.api.views import (
@@ -161,7 +160,7 @@ class TicketDetailOut(TicketOut):
 
 def _unmask(request: Request, tickets: list[Ticket]) -> bool:
     """Contact phones unmasked only for a role that may and a token with the scope; audited."""
-    allowed = can_unmask(request.user) and token_allows(request, "customers:unmask")
+    allowed = may_unmask(request)
     if allowed:
         for ticket in tickets:
             audit_record(
@@ -171,27 +170,17 @@ def _unmask(request: Request, tickets: list[Ticket]) -> bool:
 
 
 def _ticket_replay(request: Request) -> Any:
-    """How a replayed order answer is shown to ``request``'s caller, decided now: the stored
-    answer is what the first call saw, so its contact phone is masked again for a caller who
-    may not unmask it (now), and an unmasked one is a read like any other: audited."""
+    """A replayed order answer with its contact phone masked again for a caller who may not
+    unmask it now (``masked_on_replay``)."""
 
-    def present(data: Any) -> Any:
-        if not isinstance(data, dict) or not data.get("contact_phone"):
+    def mask(data: dict[str, Any]) -> dict[str, Any]:
+        if not data.get("contact_phone"):
             return data
-        masked = {**data, "contact_phone": mask_phone(data["contact_phone"])}
-        if not (can_unmask(request.user) and token_allows(request, "customers:unmask")):
-            return masked
-        if masked != data:
-            audit_record(
-                action="reveal",
-                model=Ticket._meta.label_lower,
-                object_id=str(data.get("id", "")),
-                object_repr=str(data.get("number", ""))[:200],
-                changes={"field": "contact_phone", "via": "api", "replay": True},
-            )
-        return data
+        return {**data, "contact_phone": mask_phone(data["contact_phone"])}
 
-    return present
+    return masked_on_replay(
+        request, mask=mask, model=Ticket, repr_key="number", fields="contact_phone"
+    )
 
 
 def _detail(request: Request, ticket: Ticket, *, history: bool = True) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from hotline.integrations.api.errors import IdempotencyConflict
-from hotline.integrations.api.permissions import token_of
+from hotline.integrations.api.permissions import may_unmask, token_of
 from hotline.integrations.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -156,3 +156,36 @@ def idempotency_records_purge(*, now: datetime.datetime | None = None) -> int:
         expires_at__lte=now or timezone.now()
     ).delete()
     return deleted
+
+
+def masked_on_replay(
+    request: Request,
+    *,
+    mask: Callable[[dict[str, Any]], dict[str, Any]],
+    model: Any,
+    repr_key: str,
+    fields: str,
+) -> Callable[[Any], Any]:
+    """How a replayed answer is shown to ``request``'s caller, decided now: the stored answer
+    is what the first call saw, so a caller who may not unmask (now) gets it through
+    ``mask``; one who may gets it as stored, and if that shows personal data unmasked the
+    read is audited like any other."""
+    from hotline.audit.record import audit_record
+
+    def present(data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        masked = mask(data)
+        if not may_unmask(request):
+            return masked
+        if masked != data:
+            audit_record(
+                action="reveal",
+                model=model._meta.label_lower,
+                object_id=str(data.get("id", "")),
+                object_repr=str(data.get(repr_key, ""))[:200],
+                changes={"field": fields, "via": "api", "replay": True},
+            )
+        return data
+
+    return present

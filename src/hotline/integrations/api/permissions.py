@@ -70,3 +70,11 @@ def token_allows(request: Request, scope: str) -> bool:
     """Whether the call may use ``scope``: always for a session, per token otherwise."""
     token = token_of(request)
     return token is None or scope in (token.scopes or [])
+
+
+def may_unmask(request: Request) -> bool:
+    """Whether the caller may read personal data unmasked: their role, and their token's
+    ``customers:unmask`` scope."""
+    from hotline.audit.personal_data import can_unmask
+
+    return can_unmask(request.user) and token_allows(request, "customers:unmask")

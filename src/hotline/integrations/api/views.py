@@ -30,7 +30,6 @@ from rest_framework.views import APIView
 from hotline.accounts.net import client_ip
 from hotline.audit.context import audit_actor
 from hotline.audit.masking import mask_id_number, mask_phone
-from hotline.audit.personal_data import can_unmask
 from hotline.audit.record import audit_record
 from hotline.customers import selectors
 from hotline.customers import services as customer_services
@@ -39,8 +38,8 @@ from hotline.db import is_lock_timeout
 from hotline.integrations.api import serializers as s
 from hotline.integrations.api.authentication import ApiTokenAuthenticationScheme  # noqa: F401
 from hotline.integrations.api.idempotency import HEADER as IDEMPOTENCY_HEADER
-from hotline.integrations.api.idempotency import MAX_KEY_LENGTH, idempotent
-from hotline.integrations.api.permissions import token_allows, token_of
+from hotline.integrations.api.idempotency import MAX_KEY_LENGTH, idempotent, masked_on_replay
+from hotline.integrations.api.permissions import may_unmask, token_of
 from hotline.integrations.models import ApiRequestLog, WebhookEndpoint
 from hotline.integrations.webhooks.services import webhook_endpoint_create
 
@@ -151,10 +150,6 @@ class ApiView(APIView):
         )
 
 
-def _may_unmask(request: Request) -> bool:
-    return can_unmask(request.user) and token_allows(request, "customers:unmask")
-
-
 def _reveal(customers: list[Customer]) -> None:
     for customer in customers:
         audit_record(
@@ -175,34 +170,19 @@ def _masked_customer_body(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _customer_replay(request: Request) -> Callable[[Any], Any]:
-    """How a replayed customer answer is shown to ``request``'s caller, decided now.
-
-    The stored answer is what the first call saw. A caller who may not unmask (now) gets it
-    masked; one who may, gets it as stored, and if that shows personal data unmasked the read
-    is audited like any other.
-    """
-
-    def present(data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        masked = _masked_customer_body(data)
-        if not _may_unmask(request):
-            return masked
-        if masked != data:
-            audit_record(
-                action="reveal",
-                model=Customer._meta.label_lower,
-                object_id=str(data.get("id", "")),
-                object_repr=str(data.get("name", ""))[:200],
-                changes={"field": "id_number, phone", "via": "api", "replay": True},
-            )
-        return data
-
-    return present
+    """A replayed customer answer with its ID number and phones masked again for a caller
+    who may not unmask them now (``masked_on_replay``)."""
+    return masked_on_replay(
+        request,
+        mask=_masked_customer_body,
+        model=Customer,
+        repr_key="name",
+        fields="id_number, phone",
+    )
 
 
 def _detail(request: Request, customer: Customer) -> dict[str, Any]:
-    unmask = _may_unmask(request)
+    unmask = may_unmask(request)
     if unmask:
         _reveal([customer])
     profile = selectors.customer_profile(customer=customer, timeline_limit=0)
@@ -259,7 +239,7 @@ class CustomerListApi(ApiView):
         )
         paginator = self.pagination_class()
         page = list(paginator.paginate_queryset(customers, request, view=self) or [])
-        unmask = _may_unmask(request)
+        unmask = may_unmask(request)
         if unmask:
             _reveal(page)
         data = s.CustomerOut(page, many=True, context={"unmask": unmask}).data
