@@ -437,13 +437,16 @@ def test_get_is_retried_with_exponential_backoff(scripted_boss):
 def test_retries_stop_when_the_backoff_would_overrun_the_budget(scripted_boss):
     server = scripted_boss([(503, {})])
     clock = FakeClock()
-    boss = adapter(server.url, clock, retries=5, backoff_ms=60, timeout_ms=100)
+    # The clock is fake but each attempt's HTTP timeout is what is left of the budget in
+    # real time: 4 s after the first back-off, so a loaded machine cannot turn the second
+    # 503 into a timeout.
+    boss = adapter(server.url, clock, retries=5, backoff_ms=6000, timeout_ms=10000)
 
     with pytest.raises(BillingUnavailable) as error:
         boss.get_account("1")
 
     assert error.value.reason == "server_error"
-    assert clock.sleeps == [0.06]  # a second back-off (0.12 s) would end after the deadline
+    assert clock.sleeps == [6.0]  # a second back-off (12 s) would end after the deadline
     assert len(server.requests) == 2
 
 
