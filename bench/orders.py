@@ -142,7 +142,9 @@ async def drive(base: str, setup: dict, orders: int, concurrency: int) -> dict:
         by_station.setdefault(tech["station"], []).append(tech)
     stations = sorted(by_station)
     counter = iter(range(orders))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    limits = httpx.Limits(
+        max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2.0
+    )
 
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
 

@@ -444,7 +444,9 @@ class Bench:
         import httpx
 
         args, results = self.args, self.results
-        limits = httpx.Limits(max_connections=args.http_connections)
+        # Idle connections are dropped before uvicorn closes them (5 s): a request on a connection
+        # the server is closing fails with ReadError.
+        limits = httpx.Limits(max_connections=args.http_connections, keepalive_expiry=2.0)
         self.http = httpx.AsyncClient(
             base_url=self.base, limits=limits, timeout=60, trust_env=False
         )
@@ -678,6 +680,8 @@ def main() -> None:
         env["HOTLINE_BOSS_URL"] = f"http://127.0.0.1:{free_port()}/demo-boss/api/v1"
     if args.web_threads:
         env["HOTLINE_WEB_THREADS"] = str(args.web_threads)
+    # Each server sets its own CPU priority (decision 0025); `off` for a comparison.
+    env["HOTLINE_CPU_PRIORITY"] = os.environ.get("HOTLINE_CPU_PRIORITY", "on")
     os.environ.update(env)
     for key in ("HOTLINE_DATABASE_URL", "HOTLINE_REDIS_URL"):
         if key not in env:
@@ -740,6 +744,7 @@ def main() -> None:
                 "p99_ms": result.pop("p99_ms"),
                 "topology": topology,
                 "client_loop": args.client_loop,
+                "cpu_priority": env["HOTLINE_CPU_PRIORITY"],
                 "duration_s": args.duration,
                 "talk_s": args.talk,
                 "setup_s": setup["setup_s"],

@@ -11,7 +11,7 @@ from django.core.asgi import get_asgi_application
 
 get_asgi_application()  # sets Django up
 
-from hotline.web_threads import PooledASGIHandler  # noqa: E402
+from hotline.web_threads import PooledASGIHandler, PooledSocketThreads  # noqa: E402
 
 django_application = PooledASGIHandler()
 
@@ -26,7 +26,9 @@ application = with_lifespan(
     ProtocolTypeRouter(
         {
             "http": django_application,
-            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(push_routes))),
+            "websocket": AllowedHostsOriginValidator(
+                PooledSocketThreads(AuthMiddlewareStack(URLRouter(push_routes)), threads=2)
+            ),
         }
     )
 )

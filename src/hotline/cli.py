@@ -12,6 +12,9 @@ import sys
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
+from hotline.cpu_priority import apply_role_priority
+from hotline.env import ConfigError
+
 
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
@@ -103,6 +106,7 @@ def cmd_web(args: argparse.Namespace) -> int:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
+    apply_role_priority("push")  # before any thread starts: threads inherit it
     _setup_django()
     from hotline.push.send import shared_layer
 
@@ -120,6 +124,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    apply_role_priority("worker")
     _setup_django()
     from django.core.management import call_command
 
@@ -152,6 +157,7 @@ def cmd_switchboard(args: argparse.Namespace) -> int:
     """The switchboard on its own (production): active while it holds the site's lock."""
     import time
 
+    apply_role_priority("switchboard")
     _setup_django()
     from hotline.routing.leadership import site_lock
 
@@ -381,6 +387,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except ConfigError as exc:  # a setting is missing or malformed: say which, no traceback
+        print(f"hotline {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

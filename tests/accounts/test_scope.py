@@ -116,3 +116,12 @@ def test_deactivated_user_loses_access_at_once(world, agent):
     agent.is_active = False
     agent.save()
     assert regions_in_scope(fresh(agent)) == frozenset()
+
+
+def test_answers_are_kept_longer_where_every_process_shares_the_version(settings):
+    from hotline.accounts.acl_cache import acl_ttl
+
+    settings.REDIS_URL = None  # per-process memory caches: another process's edit shows late
+    assert acl_ttl() == 60
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"  # one version in Redis: edits show at once
+    assert acl_ttl() == 15 * 60

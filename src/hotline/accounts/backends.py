@@ -6,7 +6,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 
-from hotline.accounts.acl_cache import TTL, acl_key
+from hotline.accounts.acl_cache import acl_key, acl_ttl
 
 
 class RoleBackend(ModelBackend):
@@ -20,7 +20,7 @@ class RoleBackend(ModelBackend):
             perms = cache.get(key)
             if perms is None:
                 perms = super().get_all_permissions(user_obj, obj)
-                cache.set(key, perms, TTL)
+                cache.set(key, perms, acl_ttl())
             user_obj._perm_cache = set(perms)
         return user_obj._perm_cache
 

@@ -23,7 +23,7 @@ def regions_in_scope(user: Any) -> frozenset[int] | None:
         return cached
     from django.core.cache import cache
 
-    from hotline.accounts.acl_cache import TTL, acl_key
+    from hotline.accounts.acl_cache import acl_key, acl_ttl
     from hotline.accounts.models import Region, Role
 
     scope: frozenset[int] | None
@@ -48,7 +48,7 @@ def regions_in_scope(user: Any) -> frozenset[int] | None:
             scope = frozenset(Region.objects.filter(condition).values_list("id", flat=True))
             if len(scope) == Region.objects.count():
                 scope = None  # bound to the top of the tree: no filter needed at all
-    cache.set(key, "all" if scope is None else sorted(scope), TTL)
+    cache.set(key, "all" if scope is None else sorted(scope), acl_ttl())
     user._hotline_scope = scope
     return scope
 

@@ -23,6 +23,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from hotline.push.routes import websocket_urlpatterns  # noqa: E402
+from hotline.web_threads import PooledSocketThreads  # noqa: E402
 
 NOT_HERE = b"This is a push process: it serves WebSockets at /ws/push/ only.\n"
 
@@ -43,7 +44,8 @@ application = ProtocolTypeRouter(
     {
         "http": http_not_here,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            # The sockets' session, user and topic reads on four threads, not one.
+            PooledSocketThreads(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)), threads=4)
         ),
     }
 )
