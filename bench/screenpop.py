@@ -98,6 +98,7 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     from django.utils import timezone
 
     from hotline.accounts.models import Role, User
+    from hotline.catalog.models import StatisticItem
     from hotline.demo.builder import demo_build
     from hotline.routing.demo import switchboard_demo_setup
     from hotline.routing.models import AgentSkill, AgentStatus, Skill, TrafficSetting
@@ -167,9 +168,16 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    # The wrap-up form's disposition (required by default), as an agent would choose one.
+    disposition = StatisticItem.objects.active().for_calls().order_by("sort_order", "pk").first()
     vendor = connection.vendor
     connection.close()
-    return {"db": vendor, "agents": sessions, "setup_s": round(time.perf_counter() - started, 1)}
+    return {
+        "db": vendor,
+        "agents": sessions,
+        "disposition": str(disposition.pk) if disposition else "",
+        "setup_s": round(time.perf_counter() - started, 1),
+    }
 
 
 def traffic_switch(enabled: bool) -> None:
@@ -409,7 +417,10 @@ class AgentClient:
     async def wrap_up(self, call_id: str) -> None:
         await asyncio.sleep(self.bench.args.wrap_up)
         response = await self.request(
-            "POST", f"/desk/wrap-up/{call_id}/", {"disposition": "", "note": "压测"}, kind="wrap-up"
+            "POST",
+            f"/desk/wrap-up/{call_id}/",
+            {"disposition": self.bench.setup["disposition"], "note": "压测"},
+            kind="wrap-up",
         )
         if response is not None and response.status_code == 200:
             self.bench.results.wrapped += 1

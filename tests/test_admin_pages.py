@@ -53,6 +53,8 @@ SMALL_TABLES = {
     "customers.tag",
     "catalog.statisticitem",
     "integrations.apiclient",
+    "routing.skill",
+    "routing.queue",
 }
 
 

@@ -19,6 +19,7 @@ PRODUCTION = {
     "HOTLINE_ENV": "production",
     "HOTLINE_SECRET_KEY": "k" * 20 + "-production-secret-0123456789-abcdefghijklmnop",
     "HOTLINE_ALLOWED_HOSTS": "hotline.example.com",
+    "HOTLINE_PUBLIC_URL": "https://hotline.example.com",
     "DJANGO_SETTINGS_MODULE": "hotline.settings",
 }
 
@@ -169,3 +170,73 @@ def test_production_pushes_go_through_redis_pub_sub_unless_told_otherwise(tmp_pa
     assert lists.stdout.strip() == "channels_redis.core.RedisChannelLayer"
     assert wrong.returncode != 0
     assert "HOTLINE_CHANNEL_LAYER: expected pubsub or lists, got 'kafka'" in wrong.stderr
+
+
+def test_production_refuses_to_start_without_a_public_url(tmp_path):
+    env = dict(PRODUCTION)
+    env.pop("HOTLINE_PUBLIC_URL")
+    result = run_python("import django; django.setup()", **env, HOTLINE_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "ConfigError: HOTLINE_PUBLIC_URL: required" in result.stderr
+
+
+def test_a_malformed_public_url_stops_start_up_naming_the_variable(tmp_path):
+    for bad in ("hotline.example.com", "ftp://hotline.example.com", "https://h.example:99999"):
+        result = run_python(
+            "import django; django.setup()",
+            DJANGO_SETTINGS_MODULE="hotline.settings",
+            HOTLINE_PUBLIC_URL=bad,
+            HOTLINE_VAR_DIR=str(tmp_path),
+        )
+        assert result.returncode != 0, bad
+        assert "ConfigError: HOTLINE_PUBLIC_URL:" in result.stderr, result.stderr
+
+
+_LINK_AS_SERVED = (
+    "import sys, hotline.cli as cli;"
+    "from datetime import timedelta;"
+    "cli._serve = lambda *a, **k: 0;"  # everything up to listening, then stop
+    "cli.main(sys.argv[1:]);"
+    "from hotline.integrations.sms.links import signed_link;"
+    "print(signed_link('wo', 7, expires_in=timedelta(hours=1)))"
+)
+
+
+def test_links_in_text_messages_default_to_where_hotline_web_listens(tmp_path):
+    result = run_python(_LINK_AS_SERVED, "web", "--port", "8123", HOTLINE_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("http://127.0.0.1:8123/s/wo.")
+
+
+def test_a_server_on_every_interface_links_to_this_machines_network_address(tmp_path):
+    every_interface = "0.0.0.0"  # noqa: S104
+    result = run_python(
+        _LINK_AS_SERVED, "web", "--host", every_interface, "--port", "8124",
+        HOTLINE_VAR_DIR=str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    link = result.stdout.strip()
+    assert link.startswith("http://") and ":8124/s/wo." in link
+    assert every_interface not in link
+
+
+def test_the_public_url_wins_over_where_the_server_listens(tmp_path):
+    result = run_python(
+        _LINK_AS_SERVED, "web", "--port", "8125",
+        HOTLINE_PUBLIC_URL="https://hotline.example.com/",
+        HOTLINE_VAR_DIR=str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("https://hotline.example.com/s/wo.")
+
+
+def test_hotline_run_hands_where_it_listens_to_the_worker_it_starts(tmp_path):
+    # The worker is started with this process's environment before the server listens;
+    # stopping at Django's set-up shows what it would inherit.
+    code = (
+        "import os, sys, hotline.cli as cli;"
+        "cli._setup_django = lambda: sys.exit(print(os.environ['HOTLINE_SERVED_URL']));"
+        "cli.main(['run', '--port', '8126'])"
+    )
+    result = run_python(code, HOTLINE_VAR_DIR=str(tmp_path))
+    assert result.stdout.strip() == "http://127.0.0.1:8126", result.stderr

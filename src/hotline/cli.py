@@ -35,10 +35,21 @@ def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
+def _serving_at(host: str, port: int) -> None:
+    """Tell the settings (of this process and of the children it starts) where the web
+    server listens: the default base of the links in text messages (HOTLINE_PUBLIC_URL)."""
+    from hotline.env import served_url
+
+    os.environ["HOTLINE_SERVED_URL"] = served_url(host, port)
+
+
 def _print_logins(host: str, port: int) -> None:
+    from django.conf import settings
+
     from hotline.demo.builder import demo_logins
 
-    print(f"\nHotline is serving http://{host}:{port}/  (Ctrl-C stops it)\n")
+    print(f"\nHotline is serving http://{host}:{port}/  (Ctrl-C stops it)")
+    print(f"Links in text messages start with {settings.PUBLIC_URL}/ (HOTLINE_PUBLIC_URL)\n")
     print("Demo logins (one per role):")
     for username, password, role in demo_logins():
         print(f"  {role:<12} {username:<12} {password}")
@@ -101,6 +112,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     # Several web processes without Redis: a push must go through the database relay so
     # that it reaches the sockets of every process, not just the sender's.
     os.environ["HOTLINE_WEB_WORKERS"] = str(args.workers)
+    _serving_at(args.host, args.port)
     _setup_django()
     return _serve(args.host, args.port, args.workers)
 
@@ -285,6 +297,7 @@ def _stop(process: subprocess.Popen | None) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Everything on one machine: migrate, demo data on first start, worker and web server."""
+    _serving_at(args.host, args.port)
     _setup_django()
     _prepare_var_dir()
     _migrate()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class ConfigError(RuntimeError):
@@ -50,6 +51,57 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_url(name: str, default: str = "") -> str:
+    """An absolute ``http``/``https`` base address (no query or fragment), without its
+    trailing slash; ``default`` when the variable is unset or empty."""
+    raw = (env_str(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 (a malformed port raises only when read)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{name}: expected an address like https://hotline.example.com, got {raw!r}"
+        ) from exc
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(
+            f"{name}: expected an http:// or https:// address with a host name, got {raw!r}"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(
+            f"{name}: expected a base address without user, query or fragment, got {raw!r}"
+        )
+    return raw.rstrip("/")
+
+
+def served_url(host: str, port: int) -> str:
+    """The address a server bound to ``host:port`` answers at, for links to it.
+
+    A server bound to every interface (``0.0.0.0``, ``::``, empty) is reached at this
+    machine's address on its network, not at the wildcard.
+    """
+    if host in {"", "0.0.0.0", "::", "[::]"}:  # noqa: S104 (reading a bind address, not binding)
+        host = _network_address()
+    host = host.strip("[]")
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _network_address() -> str:
+    """This machine's address on the network its default route leads to (no packet is sent:
+    connecting a UDP socket only picks the route); the loopback address without a network."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere real
+            return str(probe.getsockname()[0])
+    except OSError:
+        return "127.0.0.1"
 
 
 def installation_secret(path: Path, nbytes: int = 24) -> str:

@@ -12,7 +12,15 @@ from pathlib import Path
 
 import dj_database_url
 
-from hotline.env import ConfigError, env_bool, env_int, env_list, env_str, installation_secret
+from hotline.env import (
+    ConfigError,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+    installation_secret,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -395,9 +403,17 @@ if SMS["BACKEND"] not in {"console", "smpp", "http"}:
         f"HOTLINE_SMS_BACKEND: expected console, smpp or http, got {SMS['BACKEND']!r}"
     )
 # The address technicians' phones reach Hotline at: signed links in text messages use it.
-PUBLIC_URL = (
-    env_str("HOTLINE_PUBLIC_URL", "" if PRODUCTION else "http://127.0.0.1:8000") or ""
-).rstrip("/")
+# Unset, it is the address ``hotline run`` / ``hotline web`` serves at (the CLI passes its
+# host and port as HOTLINE_SERVED_URL, also to the worker ``hotline run`` starts). Production
+# sits behind a proxy whose public address no process can know, so there it is required.
+PUBLIC_URL = env_url("HOTLINE_PUBLIC_URL")
+if not PUBLIC_URL:
+    if PRODUCTION:
+        raise ConfigError(
+            "HOTLINE_PUBLIC_URL: required when HOTLINE_ENV=production (the address phones"
+            " open the links in text messages at, e.g. https://hotline.example.com)"
+        )
+    PUBLIC_URL = env_url("HOTLINE_SERVED_URL", "http://127.0.0.1:8000")
 SMS_LINK_MAX_AGE_HOURS = env_int("HOTLINE_SMS_LINK_MAX_AGE_HOURS", 72)
 
 # --- REST API (see docs/api.md and docs/decisions/0005-api-tokens-and-webhooks.md) -------

@@ -699,6 +699,7 @@ def test_production_has_no_demo_boss_and_no_default_boss_url(tmp_path):
         HOTLINE_ENV="production",
         HOTLINE_SECRET_KEY="s" * 60,
         HOTLINE_ALLOWED_HOSTS="hotline.example.com",
+        HOTLINE_PUBLIC_URL="https://hotline.example.com",
         HOTLINE_VAR_DIR=str(tmp_path),
         DJANGO_SETTINGS_MODULE="hotline.settings",
     )

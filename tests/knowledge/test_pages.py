@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from hotline.accounts.models import Role
+from hotline.accounts.models import Role, Team
 from hotline.knowledge.models import Article, KnowledgeGroup, ReadReceipt
 from tests import factories
 
@@ -156,6 +156,40 @@ def test_an_agent_confirms_a_must_read_and_the_team_lead_sees_who_has_not(
     page = client.get(reverse("knowledge:receipt_detail", args=[policy.pk])).content.decode()
     assert f'data-pending-user="{colleague.username}"' in page
     assert f'data-confirmed-user="{agent.username}"' in page
+
+
+def test_a_team_leads_read_receipts_count_the_agents_of_their_teams_not_their_regions(
+    world, client, agent, team_lead, manager, publish
+):
+    mine = Team.objects.create(name="一班", lead=team_lead)
+    other = Team.objects.create(name="二班")
+    agent.team = mine
+    agent.save(update_fields=["team"])
+    teammate = factories.user(Role.AGENT, regions=[world.d2], username="agent_team_d2")
+    teammate.team = mine
+    teammate.save(update_fields=["team"])
+    neighbour = factories.user(Role.AGENT, regions=[world.d1], username="agent_other_team")
+    neighbour.team = other
+    neighbour.save(update_fields=["team"])
+    policy = publish("座席服务规范", kind="policy", must_read=True)
+    client.force_login(agent)
+    client.post(reverse("knowledge:confirm", args=[policy.pk]))
+
+    client.force_login(team_lead)
+    client.cookies["django_language"] = "en"
+    overview = client.get(reverse("knowledge:receipts"))
+    (row,) = overview.context["rows"]
+    assert (row.confirmed, row.audience, row.pending) == (1, 2, 1)
+    assert "agents of the teams you lead" in overview.content.decode()
+    page = client.get(reverse("knowledge:receipt_detail", args=[policy.pk])).content.decode()
+    assert 'data-basis="team"' in page
+    assert 'data-pending-user="agent_team_d2"' in page  # in the team, whatever their region
+    assert 'data-confirmed-user="agent_d1"' in page
+    assert "agent_other_team" not in page and 'data-pending-user="lead_d1"' not in page
+
+    client.force_login(manager)  # a whole-site role: everyone who must read it
+    (row,) = client.get(reverse("knowledge:receipts")).context["rows"]
+    assert row.confirmed == 1 and row.audience > 2
 
 
 def test_a_changed_policy_asks_everyone_again(world, agent, editor, publish):

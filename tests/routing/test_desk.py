@@ -263,3 +263,36 @@ def test_an_agent_consults_a_colleague_from_the_desktop_and_comes_back(client, r
     wait_for(agent_in_db(colleague, "ready"), what="the colleague ready again")
     call = CallRecord.objects.get()
     wait_for(settled(lambda: call.steps.filter(kind="consult_cancelled").exists()), what="step")
+
+
+def test_wrap_up_without_a_disposition_is_refused_naming_the_field_and_cannot_be_skipped(
+    client, running
+):
+    item = StatisticItem.objects.create(code="tv-fault", label_zh="电视故障", label_en="TV fault")
+    (agent,) = configure(agents=1)
+    call = _talking(client, agent)
+    assert client.post("/desk/command/", {"op": "hangup"}).json()["ok"]
+    wait_for(agent_in_db(agent, "wrap_up"), what="wrap-up")
+    client.cookies["django_language"] = "en"
+    refused = client.post(f"/desk/wrap-up/{call.call_id}/", {"disposition": "", "note": "typed"})
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["disposition"][0].startswith("Disposition:")
+    # Ready, not ready (Alt+N), log out or "done" from the desk do not skip it either.
+    for op, extra in [("wrap_up_done", {}), ("not_ready", {"reason": "break"}), ("logout", {})]:
+        left = client.post("/desk/command/", {"op": op, **extra})
+        assert left.status_code == 409, op
+        assert left.json()["error"] == "disposition_required"
+        assert left.json()["call_id"] == call.call_id and "Disposition" in left.json()["message"]
+    assert (
+        switchboard_command({"op": "snapshot", "agent_view": agent.pk})["agents"][str(agent.pk)][
+            "state"
+        ]
+        == "wrap_up"
+    )
+    call.refresh_from_db()
+    assert call.wrapped_up_at is None and call.note == ""
+    saved = client.post(f"/desk/wrap-up/{call.call_id}/", {"disposition": item.pk, "note": "typed"})
+    assert saved.json()["ok"]
+    wait_for(agent_in_db(agent, "ready"), what="ready again")
+    call.refresh_from_db()
+    assert (call.disposition_id, call.note) == (item.pk, "typed")

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from hotline.accounts.models import Region, Role
+from hotline.accounts.models import Region, Role, Team
 from hotline.accounts.scope import regions_in_scope
 from hotline.knowledge.access import VIEW, editable_articles, knowledge_scope, readable_articles
 from hotline.knowledge.models import (
@@ -145,13 +145,24 @@ def _audience(article: Article) -> QuerySet[Any]:
     return users.distinct()
 
 
-def _people_of(lead: Any, users: QuerySet[Any]) -> QuerySet[Any]:
-    scope = regions_in_scope(lead)
-    if scope is None:
+def receipt_basis(viewer: Any) -> str:
+    """Whose confirmations the read receipts count for ``viewer``: ``"all"`` (a whole-site
+    scope: managers, admins), ``"team"`` (a team lead: the people of the teams they lead)
+    or ``"regions"`` (a role given the page that leads no team: the people of their
+    regions)."""
+    if regions_in_scope(viewer) is None:
+        return "all"
+    if Team.objects.filter(lead=viewer).exists():
+        return "team"
+    return "regions"
+
+
+def _people_of(viewer: Any, users: QuerySet[Any], basis: str) -> QuerySet[Any]:
+    if basis == "all":
         return users
-    return users.filter(
-        Q(regions__in=sorted(scope)) | Q(team__lead=lead) | Q(team=lead.team_id)
-    ).distinct()
+    if basis == "team":
+        return users.filter(team__lead=viewer).exclude(pk=viewer.pk)
+    return users.filter(regions__in=sorted(regions_in_scope(viewer) or ())).distinct()
 
 
 @dataclass
@@ -173,7 +184,9 @@ def _confirmed_ids(article: Article) -> set[int]:
 
 
 def receipts_overview(lead: Any) -> list[ReceiptRow]:
-    """Each current must-read article with how many of ``lead``'s people confirmed it."""
+    """Each current must-read article with how many of ``lead``'s people (``receipt_basis``)
+    confirmed it."""
+    basis = receipt_basis(lead)
     rows = []
     articles = (
         Article.objects.published()
@@ -183,7 +196,7 @@ def receipts_overview(lead: Any) -> list[ReceiptRow]:
         .order_by("-must_read_since", "-id")[:50]
     )
     for article in articles:
-        people = set(_people_of(lead, _audience(article)).values_list("pk", flat=True))
+        people = set(_people_of(lead, _audience(article), basis).values_list("pk", flat=True))
         rows.append(ReceiptRow(article, len(people), len(people & _confirmed_ids(article))))
     return rows
 
@@ -191,7 +204,9 @@ def receipts_overview(lead: Any) -> list[ReceiptRow]:
 def receipt_people(lead: Any, article: Article) -> tuple[list[Any], list[Any]]:
     """(who has not confirmed, who has) among ``lead``'s people who must read ``article``."""
     people = list(
-        _people_of(lead, _audience(article)).select_related("team", "role").order_by("username")
+        _people_of(lead, _audience(article), receipt_basis(lead))
+        .select_related("team", "role")
+        .order_by("username")
     )
     done = _confirmed_ids(article)
     return [p for p in people if p.pk not in done], [p for p in people if p.pk in done]

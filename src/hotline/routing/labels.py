@@ -76,6 +76,7 @@ STEP_KINDS = {
     "conference_dropped": _("Dropped from the conference"),
     "conference_handover": _("Call taken over in the conference"),
     "wrapped_up": _("Wrapped up"),
+    "wrap_up_timed_out": _("Wrap-up timed out: no disposition"),
 }
 
 

@@ -46,6 +46,14 @@ class Queue(AuditedModel, BilingualLabel):
     )
     ring_timeout = models.PositiveIntegerField(_("ring time-out (s)"), default=20)
     wrap_up_limit = models.PositiveIntegerField(_("wrap-up limit (s)"), default=60)
+    disposition_required = models.BooleanField(
+        _("disposition required at wrap-up"),
+        default=True,
+        help_text=_(
+            "An agent ends the wrap-up of this queue's calls only with a disposition (statistic"
+            " item). When the wrap-up limit runs out the call is recorded without one."
+        ),
+    )
     sticky_hours = models.PositiveIntegerField(_("sticky agent for (hours)"), default=24)
     avg_handle = models.PositiveIntegerField(_("average handling time (s)"), default=180)
     announce_position = models.BooleanField(_("announce position and wait"), default=True)

@@ -10,11 +10,12 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
+from hotline.catalog.models import StatisticItem
 from hotline.customers.models import ServiceAccount, Subscription
 from hotline.customers.selectors import customer_timeline, get_customer_for
 from hotline.periods import within_days
 from hotline.routing import hooks, labels
-from hotline.routing.models import AgentSkill, NotReadyReason, Queue
+from hotline.routing.models import AgentSkill, AgentStatus, NotReadyReason, Queue
 from hotline.telephony.models import CallRecord, CallStep
 
 
@@ -87,6 +88,26 @@ OFFERED_TO = (
     "conference_ringing",
     "conference_joined",
 )
+
+
+def disposition_required(call: CallRecord) -> bool:
+    """Whether wrap-up of ``call`` needs a disposition: yes unless its queue makes it
+    optional, or no statistic item for calls is there to choose from."""
+    if call.queue and Queue.objects.filter(code=call.queue, disposition_required=False).exists():
+        return False
+    return StatisticItem.objects.active().for_calls().exists()
+
+
+def wrap_up_owed(agent: Any) -> CallRecord | None:
+    """The call the agent is wrapping up and still owes a disposition for, if any: they may
+    not leave wrap-up (ready, not ready, log out) before saving it; the limit still ends it."""
+    status = AgentStatus.objects.filter(agent=agent, state="wrap_up").exclude(call_id="").first()
+    if status is None:
+        return None
+    call = CallRecord.objects.filter(call_id=status.call_id).first()
+    if call is None or call.steps.filter(agent=agent, kind="wrapped_up").exists():
+        return None
+    return call if disposition_required(call) else None
 
 
 def call_for_desk(user: Any, call_id: str) -> CallRecord:

@@ -20,6 +20,7 @@ from hotline.routing.commands import switchboard_command
 from hotline.routing.domain import ivr_edit
 from hotline.routing.domain.ivr import validate
 from hotline.routing.models import IvrFlow, IvrFlowVersion, Queue, TrafficSetting
+from hotline.routing.selectors import disposition_required
 from hotline.routing.traffic import parse_mix
 from hotline.stored_text import Stored, in_site_language, labels, stored
 from hotline.telephony.models import CallRecord, CallStep
@@ -51,11 +52,20 @@ def call_timeline_title(agent_name: str, disposition: StatisticItem | None) -> S
     )
 
 
+def disposition_missing_error() -> ValidationError:
+    return ValidationError(
+        {"disposition": _("Disposition: choose the statistic item of this call to end wrap-up.")}
+    )
+
+
 def call_wrap_up(
     *, call: CallRecord, by: Any, disposition: StatisticItem | None, note: str
 ) -> CallRecord:
     """The agent's after-call work: disposition and note on the record, the call on the
-    customer's timeline, then the agent is ready again (or goes where they asked to)."""
+    customer's timeline, then the agent is ready again (or goes where they asked to).
+
+    The disposition is required unless the call's queue says otherwise; a call whose
+    wrap-up limit ran out (recorded without one) may still be saved afterwards."""
     # A transferred call has several agents; each wraps up their part once.
     handled = call.agent_id == by.pk or call.steps.filter(agent=by, kind__in=HANDLED).exists()
     if not handled:
@@ -64,6 +74,8 @@ def call_wrap_up(
         raise ValidationError({"call": _("This call is already wrapped up.")})
     if disposition is not None and disposition.applies_to == StatisticItem.AppliesTo.ORDERS:
         raise ValidationError({"disposition": _("This statistic item is not for calls.")})
+    if disposition is None and disposition_required(call):
+        raise disposition_missing_error()
     with acting_as(by), transaction.atomic():
         now = timezone.now()
         fields = ["wrapped_up_at"]
@@ -107,7 +119,9 @@ def call_wrap_up(
             "call.wrapped_up",
             {"call_id": call.call_id, "agent_id": by.pk, "customer_id": call.customer_id},
         )
-    switchboard_command({"op": "wrap_up_done", "agent": by.pk})
+    # Only this call's wrap-up ends: saved late, after the limit, the agent may already be
+    # wrapping up their next call, which needs its own disposition.
+    switchboard_command({"op": "wrap_up_done", "agent": by.pk, "call": call.call_id})
     return call
 
 

@@ -423,6 +423,25 @@ def agent_state_write(
         )
 
 
+def wrap_up_timeout_write(*, call_id: str, agent_id: int, at: float) -> None:
+    """The agent's wrap-up limit ran out before they saved the call: it is recorded as
+    "no disposition, wrap-up timed out" (unless their wrap-up was saved meanwhile)."""
+    with transaction.atomic(savepoint=False):
+        record = CallRecord.objects.filter(call_id=call_id).first()
+        if record is None or record.steps.filter(agent_id=agent_id, kind="wrapped_up").exists():
+            return
+        CallStep.objects.create(
+            call=record, at=as_datetime(at), kind="wrap_up_timed_out", agent_id=agent_id
+        )
+        if not record.wrap_up_timed_out:
+            record.wrap_up_timed_out = True
+            record.save(update_fields=["wrap_up_timed_out"])
+        events.publish(
+            "call.wrap_up_timed_out",
+            {"call_id": call_id, "agent_id": agent_id, "customer_id": record.customer_id},
+        )
+
+
 def callback_write(*, call_id: str, **fields: Any) -> None:
     if "entered_at" in fields and not hasattr(fields["entered_at"], "tzinfo"):
         fields["entered_at"] = as_datetime(fields["entered_at"])

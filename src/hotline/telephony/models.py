@@ -88,6 +88,8 @@ class CallRecord(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     wrapped_up_at = models.DateTimeField(_("wrapped up at"), null=True, blank=True)
+    # The wrap-up limit ran out before the agent saved the call (no disposition then).
+    wrap_up_timed_out = models.BooleanField(_("wrap-up timed out"), default=False)
     recording = models.CharField(_("recording"), max_length=200, blank=True)
     recording_seconds = models.FloatField(_("recording length"), default=0)
 

@@ -166,7 +166,12 @@ def attachment_file(request: HttpRequest, pk: int) -> FileResponse:
 @permission_required(access.RECEIPTS, raise_exception=True)
 def receipts(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "knowledge/receipts.html", {"rows": selectors.receipts_overview(request.user)}
+        request,
+        "knowledge/receipts.html",
+        {
+            "rows": selectors.receipts_overview(request.user),
+            "basis": selectors.receipt_basis(request.user),
+        },
     )
 
 
@@ -177,7 +182,12 @@ def receipt_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "knowledge/receipt_detail.html",
-        {"article": article, "pending": pending, "confirmed": confirmed},
+        {
+            "article": article,
+            "pending": pending,
+            "confirmed": confirmed,
+            "basis": selectors.receipt_basis(request.user),
+        },
     )
 
 

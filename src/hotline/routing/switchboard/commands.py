@@ -113,6 +113,8 @@ async def _agent_command(sb: Any, op: Any, agent_id: int, command: dict[str, Any
         reason = str(command.get("reason", ""))[:40]
         if op == "not_ready" and not reason:
             return _error("reason_required")
+        if op == "wrap_up_done" and command.get("call") and command["call"] != agent.call_id:
+            return _error("invalid_state")  # that call's wrap-up is over (timed out)
         agent = await sb.agent_event(agent_id, STATE_EVENTS[op], reason=reason, by_id=by_id)
         if agent.state == AgentState.READY:  # their next offer's pop finds their scope cached
             await writes.write(sb, sb.stores.pop_scope_warm, first=True, agent_id=agent_id)

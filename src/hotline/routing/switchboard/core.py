@@ -305,9 +305,10 @@ class Switchboard:
         reason: str = "",
         call_id: str = "",
         by_id: int | None = None,
+        queue: str = "",
     ) -> Agent:
         agent, write = self._agent_apply(
-            agent_id, event, reason=reason, call_id=call_id, by_id=by_id
+            agent_id, event, reason=reason, call_id=call_id, by_id=by_id, queue=queue
         )
         if write is not None:
             await writes.write(self, self.stores.agent_state_write, **write)
@@ -321,15 +322,17 @@ class Switchboard:
         reason: str = "",
         call_id: str = "",
         by_id: int | None = None,
+        queue: str = "",
     ) -> tuple[Agent, dict[str, Any] | None]:
         """Apply ``event`` to the agent in memory; what to write through (None: nothing yet,
-        the change waits for the end of the call)."""
+        the change waits for the end of the call). ``queue``: the call's queue when the call
+        has ended already (no longer among the live calls), for its wrap-up limit."""
         agent = self.router.agents[agent_id]
         limit = None
         if event == AgentEvent.CALL_ENDED:
             call = self.calls.get(agent.call_id)
-            queue = self.router.queues.get(call.queue) if call else None
-            limit = queue.config.wrap_up_limit if queue else 60.0
+            live_queue = self.router.queues.get(queue or (call.queue if call else ""))
+            limit = live_queue.config.wrap_up_limit if live_queue else 60.0
         change = agent.apply(
             event,
             now=self.clock.now(),
@@ -448,7 +451,7 @@ class Switchboard:
                 self.by_channel.pop(call.agent_channel, None)
                 await self.switch.hangup(call.agent_channel)
             if call.agent_id is not None:
-                await self._agent(call.agent_id, AgentEvent.CALL_ENDED)
+                await self._agent(call.agent_id, AgentEvent.CALL_ENDED, queue=call.queue)
             return
         self.router.dequeue(call.id)
         ringing = dict(call.ringing)
@@ -469,7 +472,7 @@ class Switchboard:
             self.by_channel.pop(call.channel, None)
             await self.switch.hangup(call.channel)
         if call.agent_id is not None:
-            await self._agent(call.agent_id, AgentEvent.CALL_ENDED)
+            await self._agent(call.agent_id, AgentEvent.CALL_ENDED, queue=call.queue)
 
     async def _end(self, call: LiveCall, event: CallEvent, *, reason: str, by: str) -> None:
         self._move(call, event)
@@ -537,7 +540,16 @@ class Switchboard:
                     and agent.wrap_up_deadline is not None
                     and agent.wrap_up_deadline <= now
                 ):
+                    call_id = agent.call_id
                     await self.agent_event(agent.id, AgentEvent.WRAP_UP_TIMEOUT)
+                    if call_id:  # the call is recorded without a disposition
+                        await writes.write(
+                            self,
+                            self.stores.wrap_up_timeout_write,
+                            call_id=call_id,
+                            agent_id=agent.id,
+                            at=now,
+                        )
             for waiting, target in self.router.overflow_due(now):
                 call = self.calls.get(waiting.call_id)
                 if call is None:

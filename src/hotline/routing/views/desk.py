@@ -62,7 +62,12 @@ ERRORS = {
     "not_your_call": gettext_lazy("Only the agent who has the caller can do this."),
     "not_an_agent": gettext_lazy("You have no skills: ask an admin to add you to a queue."),
     "not_simulated": gettext_lazy("This switch is a real one: no simulated callers."),
+    "disposition_required": gettext_lazy(
+        "Disposition: choose the statistic item of your last call and save its wrap-up first."
+    ),
 }
+# What ends an agent's wrap-up from the desk besides saving it.
+LEAVES_WRAP_UP = {"wrap_up_done", "not_ready", "logout"}
 
 
 def error_message(code: str) -> str:
@@ -141,6 +146,19 @@ def desk_command(request: HttpRequest) -> JsonResponse:
             message = error_message(error.code)
             return JsonResponse({"ok": False, "error": error.code, "message": message}, status=409)
         return JsonResponse(result)
+    if op in LEAVES_WRAP_UP:
+        owed = selectors.wrap_up_owed(request.user)
+        if owed is not None:
+            code = "disposition_required"
+            return JsonResponse(
+                {
+                    "ok": False,
+                    "error": code,
+                    "message": error_message(code),
+                    "call_id": owed.call_id,
+                },
+                status=409,
+            )
     command: dict = {"op": op, "agent": request.user.pk, "reason": request.POST.get("reason", "")}
     for key in ("queue", "to_agent", "number"):
         if request.POST.get(key):

@@ -137,8 +137,19 @@
   function closeWrapUp() {
     wrapEl.hidden = true;
     wrapForm.reset();
-    $("desk-wrap-errors").textContent = "";
+    showWrapErrors({});
     wrapCall = null;
+  }
+  // Errors by field: the field is marked and focused; what the agent typed stays.
+  function showWrapErrors(errors, message) {
+    $("desk-wrap-errors").textContent = Object.keys(errors).map(function (k) { return errors[k].join(" "); }).join(" ") || message || "";
+    var first = null;
+    wrapForm.querySelectorAll("[name]").forEach(function (field) {
+      var bad = !!errors[field.name];
+      if (bad) field.setAttribute("aria-invalid", "true"); else field.removeAttribute("aria-invalid");
+      if (bad && !first) first = field;
+    });
+    if (first) first.focus();
   }
 
   function showCallStrip(data) {
@@ -278,6 +289,11 @@
     }
     return post(config.urls.command, data).then(function (result) {
       say(result.ok ? "" : (result.message || result.error));
+      if (result.error === "disposition_required") { // save the wrap-up first
+        wrapCall = result.call_id || wrapCall;
+        if (wrapEl.hidden) openWrapUp(false);
+        showWrapErrors({disposition: [result.message]});
+      }
       if (result.ok && result.pending) { // asked for during a call: shown until it applies
         agent.pending = op === "logout" ? "logged_out" : "not_ready";
         pendingEl.textContent = text.pending.replace("%(state)s", label("states", agent.pending));
@@ -330,11 +346,7 @@
     post(config.urls.wrap.replace("CALL", callId), {
       disposition: form.get("disposition") || "", note: form.get("note") || ""
     }).then(function (result) {
-      if (!result.ok) {
-        var errors = result.errors || {};
-        $("desk-wrap-errors").textContent = Object.keys(errors).map(function (k) { return errors[k].join(" "); }).join(" ") || result.message || "";
-        return;
-      }
+      if (!result.ok) { showWrapErrors(result.errors || {}, result.message); return; }
       if (wrapCall === callId) closeWrapUp();
       say(text.wrapped, true);
       document.body.dispatchEvent(new CustomEvent("desk-refresh"));
