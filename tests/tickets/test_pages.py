@@ -83,6 +83,20 @@ def test_persona_matrix(desk, people, open_order, client, page, who, status):
     assert client.get(urls[page]).status_code == status
 
 
+def test_an_order_links_its_customer_page_only_for_those_who_may_open_it(
+    desk, people, open_order, client
+):
+    ticket = open_order()
+    ticket_dispatch(ticket=ticket, technician=desk.tech_a, by=desk.dispatcher)
+    customer_page = reverse("customers:detail", args=[ticket.customer_id])
+    for who, linked in (("technician", False), ("agent", True)):
+        client.force_login(people[who])
+        html = client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+        assert ticket.customer.name in html
+        assert (f'href="{customer_page}"' in html) is linked, who
+        assert client.get(customer_page).status_code == (200 if linked else 403), who
+
+
 @pytest.mark.parametrize(("language", "words"), [("en", "customer page"), ("zh-hans", "客户页面")])
 def test_opening_an_order_without_a_customer_points_to_the_customer_search(
     desk, client, language, words
