@@ -144,7 +144,7 @@ def test_the_address_is_edited_inline_and_audited_before_to_after(world, agent, 
     client = login(agent)
     customer = world.c1a
     form = client.get(_section(customer, "address"), {"edit": "1"}, **HX).content.decode()
-    assert 'id="section-address"' in form and "keydown[key=='Escape']" in form
+    assert 'id="section-address"' in form and "key-escape from:closest form" in form
     with recorded_events() as events:
         response = client.post(
             _section(customer, "address"),
