@@ -45,7 +45,7 @@ from hotline.integrations.api.views import (
 )
 from hotline.tickets import selectors
 from hotline.tickets.models import OrderType, Priority, Ticket, TicketAttachment
-from hotline.tickets.services.opening import attachment_response, ticket_attach, ticket_open
+from hotline.tickets.services.opening import attachment_reveal, ticket_attach, ticket_open
 from hotline.tickets.services.transitions import technician_row, ticket_transition
 from hotline.tickets.workflow import TRANSITIONS, IllegalTransition, State
 
@@ -509,10 +509,4 @@ class TicketAttachmentFileApi(ApiView):
     def get(self, request: Request, pk: int, attachment_pk: int) -> FileResponse:
         ticket = _attachment_ticket(request, pk)
         attachment = get_object_or_404(TicketAttachment, pk=attachment_pk, ticket=ticket)
-        # A file may show a customer (an ID card, a house): who fetched it is on record.
-        audit_record(
-            action="reveal",
-            obj=attachment,
-            changes={"field": "file", "via": "api", "ticket": ticket.number},
-        )
-        return attachment_response(attachment, download=True)
+        return attachment_reveal(attachment=attachment, via="api", download=True)

@@ -33,7 +33,7 @@ from hotline.tickets.services.fees import ticket_charge_add
 from hotline.tickets.services.knowledge import may_draft_article
 from hotline.tickets.services.notes import may_note
 from hotline.tickets.services.opening import (
-    attachment_response,
+    attachment_reveal,
     customer_devices,
     ticket_attach,
     ticket_open,
@@ -388,7 +388,7 @@ def ticket_charge_view(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_file(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     attachment = get_object_or_404(TicketAttachment, pk=attachment_pk, ticket=ticket)
-    return attachment_response(attachment)
+    return attachment_reveal(attachment=attachment, via="page")
 
 
 @login_required
