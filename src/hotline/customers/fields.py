@@ -83,8 +83,14 @@ def _char_name(char: str) -> str:
     return f"U+{ord(char):04X}"
 
 
-def text_problem(value: str) -> FieldProblem | None:
-    """A control or bidirectional-override character in ``value``, as a problem."""
+_LINE_BREAKS = str.maketrans("", "", "\t\n\r")
+
+
+def text_problem(value: str, *, multiline: bool = False) -> FieldProblem | None:
+    """A control or bidirectional-override character in ``value``, as a problem; with
+    ``multiline`` tabs and line breaks are text (notes, descriptions)."""
+    if multiline:
+        value = value.translate(_LINE_BREAKS)
     match = UNSAFE_TEXT.search(value)
     if match is None:
         return None

@@ -145,10 +145,6 @@ class CustomerDetailOut(CustomerOut):
         return [tag.name for tag in self.context["profile"]["tags"]]
 
 
-# Allowed here (tab, line breaks), or refused by DRF's own check with its code (NUL).
-_LINE_BREAKS = str.maketrans("", "", "\t\n\r\x00")
-
-
 class TextField(serializers.CharField):
     """A JSON string, and only that: DRF's ``CharField`` also takes numbers and turns them
     into text, which the OpenAPI schema (``type: string``) does not allow."""
@@ -160,8 +156,9 @@ class TextField(serializers.CharField):
             self.fail("not_a_string")
         value = super().to_internal_value(data)
         # Line breaks and tabs are text; other controls and text-direction overrides are not
-        # (they make text display as something other than what is stored).
-        problem = text_problem(value.translate(_LINE_BREAKS))
+        # (they make text display as something other than what is stored). A NUL is refused
+        # by DRF's own check, with its own code.
+        problem = text_problem(value.replace("\x00", ""), multiline=True)
         if problem is not None:
             raise serializers.ValidationError(problem.message, code=problem.code)
         return value
