@@ -262,6 +262,9 @@ class WebhookEndpointIn(StrictSerializer):
 
 
 class WebhookEndpointOut(serializers.ModelSerializer):
+    # A password in the URL is listed as "***"; the stored URL keeps it.
+    url = serializers.URLField(source="masked_url", read_only=True)
+
     class Meta:
         model = WebhookEndpoint
         fields = ["id", "name", "url", "events", "active", "created_at"]
