@@ -83,7 +83,21 @@ class PhoneForm(forms.Form):
     )
 
 
-PhoneFormSet = forms.formset_factory(PhoneForm, extra=3, max_num=6)
+class _PhoneRows(forms.BaseFormSet):
+    """More rows than a customer may have numbers are refused before any row is built."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.error_messages = {**self.error_messages, "too_many_forms": fields.too_many_phones()}
+
+
+PhoneFormSet = forms.formset_factory(
+    PhoneForm,
+    formset=_PhoneRows,
+    extra=3,
+    max_num=6,
+    absolute_max=fields.MAX_PHONES,
+)
 
 
 class CustomerCreateForm(forms.Form):

@@ -84,6 +84,8 @@ def _clean_phones(entries: Any) -> list[tuple[str, str]]:
     """``[(number, kind)]`` from ``[{"number": …, "kind": …}]``; duplicates dropped."""
     if not entries:
         return []
+    if len(entries) > fields.MAX_PHONES:
+        raise ValidationError({"phones": ValidationError(fields.too_many_phones(), "too_many")})
     found: list[tuple[str, str]] = []
     kinds = set(CustomerPhone.Kind.values)
     for index, entry in enumerate(entries):
@@ -176,6 +178,11 @@ def customer_create(*, by: Any, data: dict[str, Any]) -> Customer:
     accounts = _collect(errors, _clean_accounts, data.get("accounts")) or []
     if "name" not in values and "name" not in errors:
         errors["name"] = [ValidationError(fields.MESSAGES["required"], "required")]
+    numbers = {number for number, _k in phones} | (
+        {values["phone"]} if values.get("phone") else set()
+    )
+    if len(numbers) > fields.MAX_PHONES and "phones" not in errors:
+        errors["phones"] = [ValidationError(fields.too_many_phones(), "too_many")]
     if errors:
         raise ValidationError(errors)
     primary = values.get("phone") or (phones[0][0] if phones else "")
@@ -378,6 +385,8 @@ def customer_phone_add(
 
     def change(locked: Customer) -> CustomerPhone:
         cleaned = _phone_number(number, locked)
+        if locked.phones.count() >= fields.MAX_PHONES:
+            raise ValidationError({"number": ValidationError(fields.too_many_phones(), "too_many")})
         if primary:
             locked.phones.filter(is_primary=True).update(is_primary=False)
         return CustomerPhone.objects.create(
