@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from hotline.accounts.models import Region, Technician
+from hotline.accounts.scope import REGION_REFUSED, REGION_REFUSED_CODE, regions_in_scope
 from hotline.audit.masking import mask_phone
 from hotline.audit.record import audit_record
 from hotline.catalog.models import StatisticItem
@@ -280,9 +281,10 @@ class TicketListApi(ApiView):
                 region = config_cached(
                     "region", region_code, lambda: Region.objects.filter(code=region_code).first()
                 )
-                if region is None:
+                scope = regions_in_scope(request.user)
+                if region is None or (scope is not None and region.pk not in scope):
                     raise serializers.ValidationError(
-                        {"region": [ErrorDetail(gettext_lazy("Unknown region."), code="unknown")]}
+                        {"region": [ErrorDetail(REGION_REFUSED, code=REGION_REFUSED_CODE)]}
                     )
             category_id = None
             if data.get("category"):

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from hotline.accounts.models import Region
+from hotline.accounts.scope import REGION_REFUSED, REGION_REFUSED_CODE, region_for
 from hotline.customers import fields
 from hotline.customers.fields import CustomerField, FieldProblem, text_problem
 from hotline.customers.models import (
@@ -178,14 +179,22 @@ class WholeNumberField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class RegionCodeField(serializers.SlugRelatedField):
-    """A region by its code; a value that cannot be a code is refused before any query
-    (PostgreSQL refuses NUL in text, which made such a lookup a 500)."""
+class RegionCodeField(serializers.CharField):
+    """A region by its code, among the regions of the request's user: a code that names
+    nothing and one outside them get the same answer (two would tell which codes exist).
+    A value that cannot be a code is refused before any query (PostgreSQL refuses NUL in
+    text, which made such a lookup a 500)."""
+
+    default_error_messages = {"invalid": _("Not a region code.")}
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str) or any(ord(char) < 0x20 for char in data):
             self.fail("invalid")
-        return super().to_internal_value(data)
+        code = super().to_internal_value(data)
+        region = region_for(self.context["request"].user, code=code)
+        if region is None:
+            raise serializers.ValidationError(REGION_REFUSED, code=REGION_REFUSED_CODE)
+        return region
 
 
 class SchemaField(TextField):
@@ -224,7 +233,7 @@ class CustomerIn(StrictSerializer):
     id_number = SchemaField(fields.ID_NUMBER, required=False)
     phone = SchemaField(fields.PHONE, required=False)
     phones = PhoneIn(many=True, required=False, max_length=fields.MAX_PHONES)
-    region = RegionCodeField(slug_field="code", queryset=Region.objects.all())
+    region = RegionCodeField()
     district = SchemaField(fields.DISTRICT, required=False)
     street = SchemaField(fields.STREET, required=False)
     compound = SchemaField(fields.COMPOUND, required=False)

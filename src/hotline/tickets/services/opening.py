@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from hotline.accounts.models import Region
-from hotline.accounts.scope import regions_in_scope
+from hotline.accounts.scope import REGION_REFUSED, REGION_REFUSED_CODE, regions_in_scope
 from hotline.audit.context import acting_as
 from hotline.audit.record import audit_record, audit_saved
 from hotline.config_cache import config_cached
@@ -113,7 +113,7 @@ def _check_region(by: Any, region: Region) -> None:
         return
     scope = regions_in_scope(by)
     if scope is not None and region.pk not in scope:
-        raise ValidationError({"region": _("This region is outside your regions.")})
+        raise ValidationError({"region": ValidationError(REGION_REFUSED, REGION_REFUSED_CODE)})
 
 
 def _contact_phone(raw: str, errors: dict[str, Any]) -> str:
