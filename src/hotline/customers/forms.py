@@ -10,10 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.customers import fields
 from hotline.customers.models import Customer, CustomerPhone
+from hotline.typed_text import PlainTextField
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(
+    # Control and text-direction characters are refused as the API's note refuses them.
+    body = PlainTextField(
         label=_("Note"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Add a note (Ctrl+Enter saves)")}),
