@@ -4,6 +4,7 @@ preview, answering as an agent would."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from hotline.accounts.models import Role
 from hotline.knowledge.models import CallScript
@@ -35,17 +36,12 @@ def test_an_editor_builds_a_script_and_previews_it(world, page, screenshot):
     question = page.locator(".script-node.kind-ask textarea[name=text]")
     question.wait_for()
     # Focus follows the new step (htmx moves it when the swap settles).
-    page.wait_for_function(
-        "() => document.activeElement === document.querySelector("
-        "'.script-node.kind-ask textarea[name=text]')"
-    )
+    expect(page.locator(".script-node.kind-ask textarea[name=text]").first).to_be_focused()
     question.fill("机顶盒指示灯亮吗？")
     page.keyboard.press("Tab")
     with page.expect_response(_saved):
         page.keyboard.press("Enter")  # "Save step"
-    page.wait_for_function(
-        "() => document.querySelector('.kind-ask textarea').value === '机顶盒指示灯亮吗？'"
-    )
+    expect(page.locator(".kind-ask textarea").first).to_have_value("机顶盒指示灯亮吗？")
     # Step 2, under the first answer: what to say.
     first_answer = page.locator("[data-answer]").first
     under = first_answer.locator("[data-add-step]")
@@ -56,9 +52,7 @@ def test_an_editor_builds_a_script_and_previews_it(world, page, screenshot):
     say.fill("请重新插拔信号线。")
     with page.expect_response(_saved):
         page.locator(".script-node.kind-say [data-save-step]").click()
-    page.wait_for_function(
-        "() => document.querySelector('.kind-say textarea').value === '请重新插拔信号线。'"
-    )
+    expect(page.locator(".kind-say textarea").first).to_have_value("请重新插拔信号线。")
     screenshot("call-script-editor")
     script.refresh_from_db()
     assert script.draft["steps"][0]["answers"][0]["steps"][0]["text"] == "请重新插拔信号线。"

@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from hotline.accounts.models import Role
 from hotline.customers.models import Customer, ServiceAccount
@@ -63,7 +64,7 @@ def test_agent_creates_a_customer_for_an_unknown_caller_and_edits_the_address(
     page.wait_for_selector("#section-address:not([data-editing])")
     assert "延政中路" in page.inner_text("[data-field=street]")
     # htmx moves focus when the swap settles, a moment after the section is in place.
-    page.wait_for_function("document.activeElement?.dataset.edit === 'address'")
+    expect(page.locator("[data-edit=address]")).to_be_focused()
     screenshot("customer-address-edited")
     customer.refresh_from_db()
     assert customer.street == "延政中路"
@@ -105,14 +106,15 @@ def test_the_page_says_when_someone_else_changed_the_customer(world, page):
     page.add_init_script(
         """document.addEventListener("DOMContentLoaded", () =>
             document.body.addEventListener("push:customer-updated", () => {
-                window.pushes = (window.pushes || 0) + 1;
+                const body = document.body;
+                body.dataset.pushes = String(Number(body.dataset.pushes || 0) + 1);
             }));"""
     )
     page.route_web_socket("**/ws/push/", server)
     log_in(page, "agent_d1")
     page.wait_for_selector("[data-tile]")
     page.goto(f"/customers/{world.c1a.pk}/")
-    page.wait_for_function("window.pushes === 1")
+    expect(page.locator("body")).to_have_attribute("data-pushes", "1")
     # The page's other panels (knowledge announcements) subscribe to their own topics too;
     # the customer's is asked for once.
     asked = [m for m in received if topic in m.get("subscribe", [])]

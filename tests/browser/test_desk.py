@@ -6,8 +6,10 @@ customer before the agent answers, the agent takes the call, wraps it up and is 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS
 from tests.live import free_port, http_ready, live_database, make_live_env, wait_for
@@ -148,7 +150,7 @@ def test_a_caller_goes_through_the_ivr_pops_on_the_desktop_and_is_served(browser
 
     agent.keyboard.press("Alt+A")
     _state(agent, "talking")
-    agent.wait_for_function("document.querySelector('#desk-call-timer').textContent !== ''")
+    expect(agent.locator("#desk-call-timer")).to_have_text(re.compile(r"\S"))
     # The caller says the light is red: the script goes on down that branch.
     agent.click('#desk-script button[data-answer="a1"]')
     agent.wait_for_selector('#desk-script [data-step="s2"]')

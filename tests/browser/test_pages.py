@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from hotline.accounts.models import AuditEntry, Role
 from tests import factories
@@ -51,10 +52,7 @@ def test_team_lead_reveals_a_phone_and_the_read_is_audited(world, page, screensh
     masked = page.locator("#pd-phone").inner_text()
     assert "****" in masked
     page.click("[data-reveal=phone]")
-    page.wait_for_function(
-        "expected => document.querySelector('#pd-phone').innerText.trim() === expected",
-        arg=world.c1a.phone,
-    )
+    expect(page.locator("#pd-phone")).to_have_text(world.c1a.phone)
     screenshot("customer-revealed")
     assert AuditEntry.objects.filter(
         action="reveal", model="customers.customer", object_id=str(world.c1a.pk)
@@ -70,7 +68,7 @@ def test_customer_search_filters_as_the_agent_types(world, page):
     page.keyboard.press("/")  # the search box is one key away from anywhere on the page
     assert page.evaluate("document.activeElement.id") == "q"
     page.keyboard.type("王芳")
-    page.wait_for_function("document.querySelectorAll('[data-customer]').length === 1")
+    expect(page.locator("[data-customer]")).to_have_count(1)
     assert page.locator("[data-customer] a").inner_text() == "王芳"
 
 

@@ -144,7 +144,7 @@ def test_the_address_is_edited_inline_and_audited_before_to_after(world, agent, 
     client = login(agent)
     customer = world.c1a
     form = client.get(_section(customer, "address"), {"edit": "1"}, **HX).content.decode()
-    assert 'id="section-address"' in form and "keydown[key=='Escape']" in form
+    assert 'id="section-address"' in form and "key-escape from:closest form" in form
     with recorded_events() as events:
         response = client.post(
             _section(customer, "address"),
@@ -275,3 +275,31 @@ def test_agents_and_team_leads_may_add_and_change_customers(world, role):
     person = factories.user(role, regions=[world.d1])
     assert person.has_perm("customers.add_customer")
     assert person.has_perm("customers.change_customer")
+
+
+def test_a_new_customer_takes_at_most_ten_phones_from_the_page(world, agent, login):
+    client = login(agent)
+    rows = {"phones-TOTAL_FORMS": "11"}
+    for index in range(11):
+        rows[f"phones-{index}-number"] = f"137{index:08d}"
+        rows[f"phones-{index}-kind"] = "mobile"
+    data = _new_customer(region=str(world.s1a.pk), **rows)
+    page = client.post(NEW, data)
+    assert page.status_code == 200
+    assert "最多 10 个号码" in page.content.decode()
+    assert not Customer.objects.filter(name="孙悟空").exists()
+    assert not CustomerPhone.objects.filter(number__startswith="1370000").exists()
+
+
+def test_a_customer_with_ten_phones_takes_no_eleventh(world, agent, login):
+    from hotline.customers.services import customer_phone_add
+
+    customer = world.c1a
+    for index in range(10 - customer.phones.count()):
+        customer_phone_add(customer=customer, by=agent, number=f"137{index:08d}")
+    client = login(agent)
+    add = reverse("customers:phone_add", args=[customer.pk])
+    html = client.post(add, {"new-number": "13912340000", "new-kind": "home"}, **HX)
+    assert 'data-error="number"' in html.content.decode()
+    assert "10" in html.content.decode()
+    assert customer.phones.count() == 10

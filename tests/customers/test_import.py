@@ -465,7 +465,7 @@ def test_region_outside_the_importers_scope_is_rejected(world, team_lead):
     assert result.errors == 1
     assert Customer.objects.count() == before
     assert [(r[0], r[1], r[2], r[3]) for r in _report(job)] == [
-        ("4", "站点编码", "s2a", checks.reason_text("region_scope")),
+        ("4", "站点编码", "s2a", checks.reason_text("region_unknown")),
     ]
 
 

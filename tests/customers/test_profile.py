@@ -50,6 +50,19 @@ def test_empty_note_is_refused_with_a_field_message(world, agent, client):
     assert world.c1a.timeline.count() == 0
 
 
+def test_a_note_with_a_direction_override_is_refused_as_the_api_refuses_it(world, agent, client):
+    client.force_login(agent)
+    response = client.post(
+        reverse("customers:note", args=[world.c1a.pk]),
+        {"body": "已退款\u202e0001"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "备注：" in html and "U+202E" in html
+    assert world.c1a.timeline.count() == 0
+
+
 def test_note_outside_scope_is_404(world, agent, client):
     client.force_login(agent)
     assert (

@@ -93,7 +93,7 @@ def test_create_needs_the_permission_and_a_region_in_scope(world, agent):
         services.customer_create(by=inspector, data={"name": "x", "region": world.s1a})
     with pytest.raises(ValidationError) as error:
         services.customer_create(by=agent, data={"name": "x", "region": world.s2a})
-    assert error.value.error_dict["region"][0].code == "out_of_scope"
+    assert error.value.error_dict["region"][0].code == "unknown_region"
     assert not Customer.objects.filter(name="x").exists()
 
 

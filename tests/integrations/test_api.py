@@ -240,7 +240,7 @@ def test_validation_errors_name_each_field_and_reason(client, world, writer, iss
     assert error["code"] == "invalid"
     assert error["message"] == "The request contains invalid data."
     assert error["fields"]["name"][0]["code"] == "required"
-    assert error["fields"]["region"][0]["code"] == "does_not_exist"
+    assert error["fields"]["region"][0]["code"] == "unknown_region"
     assert error["fields"]["vip_level"][0]["code"] == "min_value"
     assert all(problem["message"] for problems in error["fields"].values() for problem in problems)
 
@@ -377,3 +377,21 @@ def test_the_list_costs_the_same_queries_for_a_full_page(client, world, agent, i
         rows = client.get(CUSTOMERS, **bearer(token)).json()["results"]
     assert len(rows) == 32
     assert len(many.captured_queries) == len(few.captured_queries) <= 10
+
+
+def test_a_region_outside_the_writers_regions_is_answered_like_one_that_does_not_exist(
+    client, world, writer, issue_token
+):
+    token = issue_token(writer, READ_WRITE)
+    answers = [
+        post_json(client, CUSTOMERS, {"name": "探针", "region": code}, token)
+        for code in ("s2a", "no-such-region")
+    ]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert answers[0].json() == answers[1].json()
+    assert answers[0].json()["error"]["fields"]["region"][0]["code"] == "unknown_region"
+    # Also with other mistakes in the same body: the same fields are named either way.
+    bodies = [{"region": code, "vip_level": -1} for code in ("s2a", "no-such-region")]
+    both = [post_json(client, CUSTOMERS, body, token).json() for body in bodies]
+    assert both[0] == both[1]
+    assert not Customer.objects.filter(name="探针").exists()

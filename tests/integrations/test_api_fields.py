@@ -85,3 +85,33 @@ def test_api_answers_bad_text_with_400_naming_the_field_never_500(
     assert response.json()["error"]["fields"][field][0]["code"] == code
     patch = _post(client, token, {field: value}, f"{CUSTOMERS}{world.c1a.pk}/", "patch")
     assert patch.status_code == 400
+
+
+def _mobiles(count: int) -> list[dict[str, str]]:
+    return [{"number": f"137{index:08d}", "kind": "mobile"} for index in range(count)]
+
+
+def test_api_takes_at_most_ten_phones_for_a_new_customer_and_writes_nothing_beyond(
+    client, world, writer, issue_token
+):
+    from hotline.customers.models import CustomerPhone
+
+    token = issue_token(writer, ["customers:read", "customers:write"])
+    too_many = _post(client, token, {"name": "丙", "region": "s1a", "phones": _mobiles(11)})
+    assert too_many.status_code == 400
+    [problem] = too_many.json()["error"]["fields"]["phones"]
+    assert problem["code"] == "too_many" and "10" in problem["message"]
+    # Ten listed plus another primary number is eleven too.
+    eleven = _post(
+        client,
+        token,
+        {"name": "丙", "region": "s1a", "phone": "13800138000", "phones": _mobiles(10)},
+    )
+    assert eleven.status_code == 400
+    assert eleven.json()["error"]["fields"]["phones"][0]["code"] == "too_many"
+    assert not Customer.objects.filter(name="丙").exists()
+    assert not CustomerPhone.objects.filter(number__startswith="1370000").exists()
+
+    ten = _post(client, token, {"name": "丙", "region": "s1a", "phones": _mobiles(10)})
+    assert ten.status_code == 201, ten.json()
+    assert Customer.objects.get(name="丙").phones.count() == 10

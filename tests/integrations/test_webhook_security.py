@@ -276,3 +276,75 @@ def test_the_migration_keeps_each_endpoints_key_in_the_standard_form():
     )
     # The key bytes are the old secret's text: what the old scheme keyed its HMAC with.
     assert Webhook(old_secret.encode()).verify(body, headers) == {"n": 1}
+
+
+# --- credentials in an endpoint's URL ---------------------------------------------------------
+
+SECRET_URL = "https://erp:s3cret-pw@erp.example/hook?x=1"
+MASKED_URL = "https://erp:***@erp.example/hook?x=1"
+
+
+def test_a_password_in_the_url_is_listed_masked_by_the_api_and_kept_for_deliveries(
+    client, world, admin_user, issue_token
+):
+    from hotline.accounts.models import AuditEntry
+
+    token = issue_token(admin_user, ["webhooks:manage"])
+    body = {"name": "ERP", "url": SECRET_URL, "events": ["*"]}
+    created = client.post(ENDPOINTS, body, content_type="application/json", **bearer(token))
+    assert created.status_code == 201, created.content
+    assert created.json()["url"] == MASKED_URL
+    listed = client.get(ENDPOINTS, **bearer(token))
+    assert [row["url"] for row in listed.json()] == [MASKED_URL]
+    assert "s3cret-pw" not in listed.content.decode()
+    assert WebhookEndpoint.objects.get().url == SECRET_URL
+    audited = AuditEntry.objects.filter(model="integrations.webhookendpoint")
+    assert audited.exists() and not any("s3cret-pw" in str(e.changes) for e in audited)
+
+
+def test_the_admin_lists_and_edits_the_url_without_showing_its_password(client, world, admin_user):
+    endpoint, _secret = webhook_endpoint_create(
+        by=admin_user, name="ERP", url=SECRET_URL, events=["customer.created"]
+    )
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:integrations_webhookendpoint_changelist"))
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert "erp:***@erp.example" in html and "s3cret-pw" not in html
+    change_url = reverse("admin:integrations_webhookendpoint_change", args=[endpoint.pk])
+    form = client.get(change_url).content.decode()
+    assert "s3cret-pw" not in form and "erp:***@erp.example" in form
+
+    # Sent back unchanged: the stored password stays.
+    fields = {"name": "ERP 2", "url": MASKED_URL, "events": ["customer.created"], "active": "on"}
+    saved = client.post(change_url, fields)
+    assert saved.status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.name, endpoint.url) == ("ERP 2", SECRET_URL)
+
+    # "***" with another host would send the stored password elsewhere: typed again instead.
+    moved = client.post(change_url, {**fields, "url": "https://erp:***@other.example/hook"})
+    assert moved.status_code == 200
+    assert moved.context["adminform"].form.errors["url"]
+    endpoint.refresh_from_db()
+    assert endpoint.url == SECRET_URL
+
+    # A new password replaces the old one.
+    client.post(change_url, {**fields, "url": "https://erp:new-pw@erp.example/hook"})
+    endpoint.refresh_from_db()
+    assert endpoint.url == "https://erp:new-pw@erp.example/hook"
+
+
+def test_a_viewer_of_endpoints_sees_the_url_masked(client, world):
+    from django.contrib.auth.models import Permission
+
+    from tests import factories
+
+    endpoint, _secret = webhook_endpoint_create(by=None, name="ERP", url=SECRET_URL, events=["*"])
+    viewer = factories.user(None, is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_webhookendpoint"))
+    client.force_login(viewer)
+    page = client.get(reverse("admin:integrations_webhookendpoint_change", args=[endpoint.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "erp:***@erp.example" in html and "s3cret-pw" not in html

@@ -195,7 +195,7 @@ def test_unknown_codes_are_named_in_the_users_language(desk, client):
         **headers,
     )
     assert response.status_code == 400
-    assert response.json()["error"]["fields"]["region"][0]["code"] == "unknown"
+    assert response.json()["error"]["fields"]["region"][0]["code"] == "unknown_region"
     assert "Unknown" not in response.content.decode()
 
 
@@ -270,3 +270,19 @@ def test_a_replayed_order_masks_the_contact_phone_again_and_audits_an_unmasked_o
     assert "13812345678" not in masked.content.decode()
     assert reveals.count() == 2
     assert Ticket.objects.filter(external_ref="NMS-ALARM-17").count() == 1
+
+
+def test_a_region_outside_the_callers_regions_gets_the_answer_of_one_that_does_not_exist(
+    desk, client
+):
+    headers = token_for(desk.dispatcher)  # works in s1a only
+
+    def refused(code: str) -> dict:
+        body = {**BODY, "region": code, "external_ref": f"probe-{code}"}
+        response = client.post("/api/v1/tickets/", body, content_type="application/json", **headers)
+        assert response.status_code == 400
+        return response.json()
+
+    assert refused("s2a") == refused("nowhere")
+    assert refused("s2a")["error"]["fields"]["region"][0]["code"] == "unknown_region"
+    assert not Ticket.objects.filter(external_ref__startswith="probe-").exists()

@@ -413,6 +413,30 @@ def test_only_people_working_on_the_order_attach_files(
     assert ticket.attachments.count() == 1
 
 
+def test_downloading_a_file_from_the_order_page_is_audited_as_a_reveal(
+    desk, client, open_order, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from hotline.accounts.models import AuditEntry
+
+    settings.MEDIA_ROOT = tmp_path
+    ticket = open_order()
+    client.force_login(desk.agent)
+    photo = SimpleUploadedFile("id-card.jpg", b"\xff\xd8\xff0", content_type="image/jpeg")
+    client.post(reverse("tickets:attach", args=[ticket.pk]), {"file": photo})
+    attachment = ticket.attachments.get()
+    client.force_login(desk.dispatcher)
+    response = client.get(reverse("tickets:file", args=[ticket.pk, attachment.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"\xff\xd8\xff0"
+    entry = AuditEntry.objects.get(
+        action="reveal", model="tickets.ticketattachment", object_id=str(attachment.pk)
+    )
+    assert entry.actor_id == desk.dispatcher.pk
+    assert entry.changes == {"field": "file", "via": "page", "ticket": ticket.number}
+
+
 def test_the_phone_pages_say_when_an_order_is_overdue(desk, client, open_order):
     from django.utils import timezone
 

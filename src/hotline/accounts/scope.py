@@ -12,6 +12,30 @@ from typing import Any, Self
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+# One answer for a region code that names nothing and one that names a region outside the
+# user's scope, wherever a code is typed (API, import): two answers would tell which codes
+# exist.
+REGION_REFUSED = _("Unknown region code or outside your regions.")
+REGION_REFUSED_CODE = "unknown_region"
+
+
+def region_for(user: Any, *, code: str | None = None, pk: int | None = None) -> Any:
+    """The region with ``code`` (or ``pk``) if ``user`` may use it, else None, whether it
+    does not exist or lies outside their regions (answer both with ``REGION_REFUSED``)."""
+    from hotline.accounts.models import Region
+
+    if code is not None:
+        region = Region.objects.filter(code=code).first()
+    elif pk is not None:
+        region = Region.objects.filter(pk=pk).first()
+    else:
+        return None
+    scope = regions_in_scope(user)
+    if region is None or (scope is not None and region.pk not in scope):
+        return None
+    return region
 
 
 def regions_in_scope(user: Any) -> frozenset[int] | None:

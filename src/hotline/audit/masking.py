@@ -44,6 +44,22 @@ def mask_generic(value: str) -> str:
 MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "mobile": mask_phone}
 
 
+def mask_url_credentials(url: str) -> str:
+    """``https://user:***@host/path``: the password of a URL's user part hidden, the user name
+    kept (a user part without a password may itself be a token: ``https://***@host/``).
+    A URL without credentials is returned as it is."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    userinfo, at, host = rest[:end].rpartition("@")
+    if not at:
+        return url
+    user, colon, _password = userinfo.partition(":")
+    masked = f"{user}:{SECRET_PLACEHOLDER}" if colon else SECRET_PLACEHOLDER
+    return f"{scheme}://{masked}@{host}{rest[end:]}"
+
+
 def mask_any(value: Any) -> Any:
     return mask_generic(value) if isinstance(value, str) else value
 

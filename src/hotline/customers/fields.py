@@ -57,7 +57,16 @@ MESSAGES: dict[str, Promise] = {
     "not_text": _("Expected text."),
     "kind": _("Unknown kind: use 个人 (person) or 单位 (company)."),
     "vip_level": _("The VIP level is a whole number from 0 to 9."),
+    "too_many_phones": _("Phones: at most %(max)d numbers per customer."),
 }
+
+# A customer's phone numbers, all doors together (form, API, adding one, filling in): a
+# caller is found by any of them, and a list without end is a probe, not a household.
+MAX_PHONES = 10
+
+
+def too_many_phones() -> str:
+    return MESSAGES["too_many_phones"] % {"max": MAX_PHONES}
 
 
 class FieldProblem(ValueError):
@@ -83,8 +92,14 @@ def _char_name(char: str) -> str:
     return f"U+{ord(char):04X}"
 
 
-def text_problem(value: str) -> FieldProblem | None:
-    """A control or bidirectional-override character in ``value``, as a problem."""
+_LINE_BREAKS = str.maketrans("", "", "\t\n\r")
+
+
+def text_problem(value: str, *, multiline: bool = False) -> FieldProblem | None:
+    """A control or bidirectional-override character in ``value``, as a problem; with
+    ``multiline`` tabs and line breaks are text (notes, descriptions)."""
+    if multiline:
+        value = value.translate(_LINE_BREAKS)
     match = UNSAFE_TEXT.search(value)
     if match is None:
         return None

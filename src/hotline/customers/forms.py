@@ -10,10 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.customers import fields
 from hotline.customers.models import Customer, CustomerPhone
+from hotline.typed_text import PlainTextField
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(
+    # Control and text-direction characters are refused as the API's note refuses them.
+    body = PlainTextField(
         label=_("Note"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Add a note (Ctrl+Enter saves)")}),
@@ -83,7 +85,21 @@ class PhoneForm(forms.Form):
     )
 
 
-PhoneFormSet = forms.formset_factory(PhoneForm, extra=3, max_num=6)
+class _PhoneRows(forms.BaseFormSet):
+    """More rows than a customer may have numbers are refused before any row is built."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.error_messages = {**self.error_messages, "too_many_forms": fields.too_many_phones()}
+
+
+PhoneFormSet = forms.formset_factory(
+    PhoneForm,
+    formset=_PhoneRows,
+    extra=3,
+    max_num=6,
+    absolute_max=fields.MAX_PHONES,
+)
 
 
 class CustomerCreateForm(forms.Form):

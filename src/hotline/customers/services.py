@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.accounts.models import Region
-from hotline.accounts.scope import regions_in_scope
+from hotline.accounts.scope import REGION_REFUSED, REGION_REFUSED_CODE, region_for, regions_in_scope
 from hotline.audit.context import acting_as
 from hotline.audit.masking import mask_phone
 from hotline.audit.record import audit_record, audit_saved
@@ -56,20 +56,15 @@ def _resolve_region(user: Any, value: Any) -> Region:
     """A ``Region`` from an instance, a primary key or a code, inside ``user``'s regions."""
     region: Region | None
     if isinstance(value, Region):
-        region = value
+        region = region_for(user, pk=value.pk)
     elif isinstance(value, int) and not isinstance(value, bool):
-        region = Region.objects.filter(pk=value).first()
+        region = region_for(user, pk=value)
     elif isinstance(value, str) and value.strip():
-        region = Region.objects.filter(code=value.strip()).first()
+        region = region_for(user, code=value.strip())
     else:
         raise ValidationError({"region": ValidationError(fields.MESSAGES["required"], "required")})
     if region is None:
-        raise ValidationError({"region": ValidationError(_("No region has this code."), "unknown")})
-    scope = regions_in_scope(user)
-    if scope is not None and region.pk not in scope:
-        raise ValidationError(
-            {"region": ValidationError(_("This region is outside your regions."), "out_of_scope")}
-        )
+        raise ValidationError({"region": ValidationError(REGION_REFUSED, REGION_REFUSED_CODE)})
     return region
 
 
@@ -84,6 +79,8 @@ def _clean_phones(entries: Any) -> list[tuple[str, str]]:
     """``[(number, kind)]`` from ``[{"number": …, "kind": …}]``; duplicates dropped."""
     if not entries:
         return []
+    if len(entries) > fields.MAX_PHONES:
+        raise ValidationError({"phones": ValidationError(fields.too_many_phones(), "too_many")})
     found: list[tuple[str, str]] = []
     kinds = set(CustomerPhone.Kind.values)
     for index, entry in enumerate(entries):
@@ -176,6 +173,11 @@ def customer_create(*, by: Any, data: dict[str, Any]) -> Customer:
     accounts = _collect(errors, _clean_accounts, data.get("accounts")) or []
     if "name" not in values and "name" not in errors:
         errors["name"] = [ValidationError(fields.MESSAGES["required"], "required")]
+    numbers = {number for number, _k in phones} | (
+        {values["phone"]} if values.get("phone") else set()
+    )
+    if len(numbers) > fields.MAX_PHONES and "phones" not in errors:
+        errors["phones"] = [ValidationError(fields.too_many_phones(), "too_many")]
     if errors:
         raise ValidationError(errors)
     primary = values.get("phone") or (phones[0][0] if phones else "")
@@ -378,6 +380,8 @@ def customer_phone_add(
 
     def change(locked: Customer) -> CustomerPhone:
         cleaned = _phone_number(number, locked)
+        if locked.phones.count() >= fields.MAX_PHONES:
+            raise ValidationError({"number": ValidationError(fields.too_many_phones(), "too_many")})
         if primary:
             locked.phones.filter(is_primary=True).update(is_primary=False)
         return CustomerPhone.objects.create(

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from hotline.audit.masking import mask_url_credentials
 from hotline.integrations.api.tokens import api_token_issue, api_token_revoke
 from hotline.integrations.models import (
     API_SCOPES,
@@ -140,14 +141,48 @@ class WebhookEndpointForm(forms.ModelForm):
         model = WebhookEndpoint
         fields = ["name", "url", "events", "active"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A password in the URL is never sent back to the browser: the field shows it as
+        # "***", and a URL sent back unchanged keeps the stored one.
+        if self.instance.pk and self.instance.url:
+            self.initial["url"] = self.instance.masked_url
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        stored = self.instance.url if self.instance.pk else ""
+        if stored and url == mask_url_credentials(stored):
+            return stored
+        if "@" in url and mask_url_credentials(url) == url:
+            raise forms.ValidationError(
+                _(
+                    "Type the password in the URL again: “***” keeps the stored one only when "
+                    "the rest of the URL is unchanged."
+                ),
+                code="masked_password",
+            )
+        return url
+
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     form = WebhookEndpointForm
-    list_display = ["name", "url", "event_list", "active", "created_at"]
+    list_display = ["name", "masked_url", "event_list", "active", "created_at"]
     list_filter = ["active"]
-    search_fields = ["name", "url"]
+    # Not the URL: a search would tell a password one letter at a time.
+    search_fields = ["name"]
     actions = ["rotate_secret"]
+
+    @admin.display(description=_("URL"))
+    def masked_url(self, obj: WebhookEndpoint) -> str:
+        return obj.masked_url
+
+    def get_fields(self, request: HttpRequest, obj: WebhookEndpoint | None = None) -> Any:
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read-only view: the URL as listed, not the stored one.
+            return ["masked_url" if name == "url" else name for name in fields]
+        return fields
 
     @admin.display(description=_("events"))
     def event_list(self, obj: WebhookEndpoint) -> str:

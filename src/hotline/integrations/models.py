@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotline.audit.masking import mask_url_credentials
 from hotline.audit.record import AuditedModel
 
 # Scopes a token may carry. The acting user's role and regions still apply on top: a scope
@@ -231,6 +232,17 @@ class WebhookEndpoint(AuditedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def masked_url(self) -> str:
+        """The URL as listed back to people and API clients: a password in it is ``***``
+        (the stored URL keeps it for the deliveries)."""
+        return mask_url_credentials(self.url)
+
+    def audit_display(self, field_name: str, value: Any) -> Any:
+        if field_name == "url" and isinstance(value, str):
+            return mask_url_credentials(value)
+        return super().audit_display(field_name, value)
 
     def clean(self) -> None:
         super().clean()

@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from hotline.accounts.models import Region, Technician
+from hotline.accounts.scope import REGION_REFUSED, REGION_REFUSED_CODE, regions_in_scope
 from hotline.audit.masking import mask_phone
 from hotline.audit.record import audit_record
 from hotline.catalog.models import StatisticItem
@@ -45,7 +46,7 @@ from hotline.integrations.api.views import (
 )
 from hotline.tickets import selectors
 from hotline.tickets.models import OrderType, Priority, Ticket, TicketAttachment
-from hotline.tickets.services.opening import attachment_response, ticket_attach, ticket_open
+from hotline.tickets.services.opening import attachment_reveal, ticket_attach, ticket_open
 from hotline.tickets.services.transitions import technician_row, ticket_transition
 from hotline.tickets.workflow import TRANSITIONS, IllegalTransition, State
 
@@ -280,9 +281,10 @@ class TicketListApi(ApiView):
                 region = config_cached(
                     "region", region_code, lambda: Region.objects.filter(code=region_code).first()
                 )
-                if region is None:
+                scope = regions_in_scope(request.user)
+                if region is None or (scope is not None and region.pk not in scope):
                     raise serializers.ValidationError(
-                        {"region": [ErrorDetail(gettext_lazy("Unknown region."), code="unknown")]}
+                        {"region": [ErrorDetail(REGION_REFUSED, code=REGION_REFUSED_CODE)]}
                     )
             category_id = None
             if data.get("category"):
@@ -509,10 +511,4 @@ class TicketAttachmentFileApi(ApiView):
     def get(self, request: Request, pk: int, attachment_pk: int) -> FileResponse:
         ticket = _attachment_ticket(request, pk)
         attachment = get_object_or_404(TicketAttachment, pk=attachment_pk, ticket=ticket)
-        # A file may show a customer (an ID card, a house): who fetched it is on record.
-        audit_record(
-            action="reveal",
-            obj=attachment,
-            changes={"field": "file", "via": "api", "ticket": ticket.number},
-        )
-        return attachment_response(attachment, download=True)
+        return attachment_reveal(attachment=attachment, via="api", download=True)

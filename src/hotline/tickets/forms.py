@@ -1,5 +1,7 @@
 """Page forms. They render widgets and carry what was typed; the services check it (one set
-of rules for pages, API and imports) and their errors are put back on the fields here."""
+of rules for pages, API and imports) and their errors are put back on the fields here. Typed
+text is refused here when it holds control or text-direction characters, as the API's text
+fields refuse it (``hotline.typed_text``)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from hotline.accounts.models import Region, Technician
 from hotline.catalog.models import StatisticItem
 from hotline.tickets.models import FeeItem, FieldKind, FormField, OrderType, Priority
 from hotline.tickets.workflow import OPEN_STATES, State
+from hotline.typed_text import PlainTextField
 from hotline.widgets import DateTimeLocalInput, RegionTreeCheckboxes
 
 FIELD_PREFIX = "f_"
@@ -37,11 +40,11 @@ def _widget(spec: FormField, devices: dict[int, str]) -> forms.Field:
             choices=[("", "—"), *[(str(pk), text) for pk, text in devices.items()]],
         )
     if spec.kind == FieldKind.NUMBER:
-        return forms.CharField(
+        return PlainTextField(
             label=label, required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"})
         )
     if spec.kind == FieldKind.DATE:
-        return forms.CharField(
+        return PlainTextField(
             label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
         )
     if spec.kind == FieldKind.ATTACHMENT:
@@ -50,7 +53,7 @@ def _widget(spec: FormField, devices: dict[int, str]) -> forms.Field:
             required=False,
             widget=MultipleFileInput(attrs={"accept": "image/*,application/pdf"}),
         )
-    return forms.CharField(label=label, required=False, max_length=spec.max_length)
+    return PlainTextField(label=label, required=False, max_length=spec.max_length)
 
 
 class OpenForm(forms.Form):
@@ -60,10 +63,10 @@ class OpenForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("Fault category"), queryset=StatisticItem.objects.none(), required=False
     )
-    contact_name = forms.CharField(label=_("Contact"), max_length=100, required=False)
-    contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
-    address = forms.CharField(label=_("Address"), max_length=300, required=False)
-    description = forms.CharField(
+    contact_name = PlainTextField(label=_("Contact"), max_length=100, required=False)
+    contact_phone = PlainTextField(label=_("Contact phone"), max_length=30, required=False)
+    address = PlainTextField(label=_("Address"), max_length=300, required=False)
+    description = PlainTextField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
 
@@ -114,16 +117,14 @@ class OpenForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    note = PlainTextField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class DispatchForm(forms.Form):
     technician = forms.ModelChoiceField(
         label=_("Technician"), queryset=Technician.objects.none(), required=False
     )
-    note = forms.CharField(label=_("Reason or note"), required=False, max_length=500)
+    note = PlainTextField(label=_("Reason or note"), required=False, max_length=500)
 
     def __init__(self, *args: Any, technicians: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -131,11 +132,11 @@ class DispatchForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    note = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}))
-    parts_used = forms.CharField(
+    note = PlainTextField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}))
+    parts_used = PlainTextField(
         label=_("Parts used"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    confirmation_code = forms.CharField(
+    confirmation_code = PlainTextField(
         label=_("Customer's confirmation code"),
         required=False,
         max_length=8,
@@ -151,7 +152,7 @@ class VerifyForm(forms.Form):
         empty_value=None,
         required=False,
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+    note = PlainTextField(label=_("Note"), required=False, max_length=500)
 
 
 class ChargeForm(forms.Form):
@@ -202,14 +203,14 @@ class BoardFilterForm(forms.Form):
 
 
 class AreaFaultForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = PlainTextField(label=_("Title"), max_length=200)
     regions = forms.ModelMultipleChoiceField(
         label=_("Regions"),
         queryset=Region.objects.none(),
         widget=RegionTreeCheckboxes(),
         help_text=_("A region covers the regions below it: tick a district for all its stations."),
     )
-    cause = forms.CharField(label=_("Cause"), widget=forms.Textarea(attrs={"rows": 3}))
+    cause = PlainTextField(label=_("Cause"), widget=forms.Textarea(attrs={"rows": 3}))
     expected_end_at = forms.DateTimeField(
         label=_("Expected repair"),
         required=False,

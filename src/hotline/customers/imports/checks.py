@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from hotline.accounts.models import Region
-from hotline.accounts.scope import regions_in_scope
+from hotline.accounts.scope import REGION_REFUSED, regions_in_scope
 from hotline.customers import addresses
 from hotline.customers import fields as schema
 from hotline.customers.fields import UNSAFE_TEXT, FieldProblem
@@ -37,8 +37,8 @@ REASONS: dict[str, Promise] = {
         "Excel stored this ID-card number as a number and lost its last digits: format the "
         "column as text and type the numbers again."
     ),
-    "region_unknown": gettext_lazy("No region has this code."),
-    "region_scope": gettext_lazy("This region is outside your regions: you cannot import into it."),
+    # Also for a region outside the importer's: a different reason would tell which exist.
+    "region_unknown": REGION_REFUSED,
     "account_characters": gettext_lazy("An account number has only letters, digits and dashes."),
     "card_characters": gettext_lazy("A smart-card number has only letters and digits."),
     "card_needs_account": gettext_lazy("A smart card belongs to an account: fill in the account."),
@@ -235,10 +235,8 @@ class RowChecker:
         region_id = self.regions.get(region_text.lower()) if region_text else None
         if not region_text:
             error("region", "required")
-        elif region_id is None:
+        elif region_id is None or (self.scope is not None and region_id not in self.scope):
             error("region", "region_unknown")
-        elif self.scope is not None and region_id not in self.scope:
-            error("region", "region_scope")
         account = values["account"]
         card = values["card"]
         if account and not _ACCOUNT.fullmatch(account):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from hotline.accounts.models import Region
+from hotline.accounts.scope import REGION_REFUSED, REGION_REFUSED_CODE, region_for
 from hotline.customers import fields
 from hotline.customers.fields import CustomerField, FieldProblem, text_problem
 from hotline.customers.models import (
@@ -145,10 +148,6 @@ class CustomerDetailOut(CustomerOut):
         return [tag.name for tag in self.context["profile"]["tags"]]
 
 
-# Allowed here (tab, line breaks), or refused by DRF's own check with its code (NUL).
-_LINE_BREAKS = str.maketrans("", "", "\t\n\r\x00")
-
-
 class TextField(serializers.CharField):
     """A JSON string, and only that: DRF's ``CharField`` also takes numbers and turns them
     into text, which the OpenAPI schema (``type: string``) does not allow."""
@@ -160,8 +159,9 @@ class TextField(serializers.CharField):
             self.fail("not_a_string")
         value = super().to_internal_value(data)
         # Line breaks and tabs are text; other controls and text-direction overrides are not
-        # (they make text display as something other than what is stored).
-        problem = text_problem(value.translate(_LINE_BREAKS))
+        # (they make text display as something other than what is stored). A NUL is refused
+        # by DRF's own check, with its own code.
+        problem = text_problem(value.replace("\x00", ""), multiline=True)
         if problem is not None:
             raise serializers.ValidationError(problem.message, code=problem.code)
         return value
@@ -179,14 +179,22 @@ class WholeNumberField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class RegionCodeField(serializers.SlugRelatedField):
-    """A region by its code; a value that cannot be a code is refused before any query
-    (PostgreSQL refuses NUL in text, which made such a lookup a 500)."""
+class RegionCodeField(serializers.CharField):
+    """A region by its code, among the regions of the request's user: a code that names
+    nothing and one outside them get the same answer (two would tell which codes exist).
+    A value that cannot be a code is refused before any query (PostgreSQL refuses NUL in
+    text, which made such a lookup a 500)."""
+
+    default_error_messages = {"invalid": _("Not a region code.")}
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str) or any(ord(char) < 0x20 for char in data):
             self.fail("invalid")
-        return super().to_internal_value(data)
+        code = super().to_internal_value(data)
+        region = region_for(self.context["request"].user, code=code)
+        if region is None:
+            raise serializers.ValidationError(REGION_REFUSED, code=REGION_REFUSED_CODE)
+        return region
 
 
 class SchemaField(TextField):
@@ -224,8 +232,8 @@ class CustomerIn(StrictSerializer):
     name = SchemaField(fields.NAME)
     id_number = SchemaField(fields.ID_NUMBER, required=False)
     phone = SchemaField(fields.PHONE, required=False)
-    phones = PhoneIn(many=True, required=False)
-    region = RegionCodeField(slug_field="code", queryset=Region.objects.all())
+    phones = PhoneIn(many=True, required=False, max_length=fields.MAX_PHONES)
+    region = RegionCodeField()
     district = SchemaField(fields.DISTRICT, required=False)
     street = SchemaField(fields.STREET, required=False)
     compound = SchemaField(fields.COMPOUND, required=False)
@@ -234,6 +242,17 @@ class CustomerIn(StrictSerializer):
     room = SchemaField(fields.ROOM, required=False)
     address = SchemaField(fields.ADDRESS, required=False)
     vip_level = WholeNumberField(min_value=0, max_value=9, required=False)
+
+    def to_internal_value(self, data: Any) -> Any:
+        # Too many phones are refused before each is checked, in the service's words (the
+        # list's own limit, which the schema shows as maxItems, would answer under
+        # "phones.non_field_errors").
+        phones = data.get("phones") if isinstance(data, Mapping) else None
+        if "phones" in self.fields and isinstance(phones, list) and len(phones) > fields.MAX_PHONES:
+            raise serializers.ValidationError(
+                {"phones": [ErrorDetail(fields.too_many_phones(), code="too_many")]}
+            )
+        return super().to_internal_value(data)
 
 
 class CustomerChangeIn(CustomerIn):
@@ -265,6 +284,9 @@ class WebhookEndpointIn(StrictSerializer):
 
 
 class WebhookEndpointOut(serializers.ModelSerializer):
+    # A password in the URL is listed as "***"; the stored URL keeps it.
+    url = serializers.URLField(source="masked_url", read_only=True)
+
     class Meta:
         model = WebhookEndpoint
         fields = ["id", "name", "url", "events", "active", "created_at"]

@@ -254,7 +254,7 @@ class CustomerListApi(ApiView):
     )
     def post(self, request: Request) -> Response:
         def run() -> Response:
-            form = s.CustomerIn(data=request.data)
+            form = s.CustomerIn(data=request.data, context={"request": request})
             form.is_valid(raise_exception=True)
             customer = customer_services.customer_create(by=request.user, data=form.validated_data)
             return Response(_detail(request, customer), status=status.HTTP_201_CREATED)
@@ -284,7 +284,7 @@ class CustomerDetailApi(ApiView):
     def patch(self, request: Request, pk: int) -> Response:
         def run() -> Response:
             customer = selectors.get_customer_for(request.user, pk)
-            form = s.CustomerChangeIn(data=request.data, partial=True)
+            form = s.CustomerChangeIn(data=request.data, partial=True, context={"request": request})
             form.is_valid(raise_exception=True)
             customer = customer_services.customer_update(
                 customer=customer, by=request.user, data=form.validated_data

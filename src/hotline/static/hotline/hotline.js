@@ -15,6 +15,30 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// Keys that send an htmx request arrive as plain events, because htmx's trigger filters
+// (keydown[key=='Escape']) are evaluated code, which the Content-Security-Policy forbids:
+// Escape inside a form fires "key-escape" on the form (hx-trigger="key-escape from:closest
+// form"), Ctrl+Enter fires "key-ctrl-enter" on the focused element.
+document.addEventListener("keydown", (event) => {
+  const target = event.target;
+  if (!(target instanceof Element)) return;
+  if (event.key === "Escape") {
+    const form = target.closest("form");
+    if (form) form.dispatchEvent(new CustomEvent("key-escape", { bubbles: true }));
+  } else if (event.key === "Enter" && event.ctrlKey) {
+    target.dispatchEvent(new CustomEvent("key-ctrl-enter", { bubbles: true }));
+  }
+}, true);
+
+// A hidden field with data-copy-from="<id>" takes the value of that element when its form is
+// sent (an export form sends what the search box holds now, not what the page was made with).
+document.addEventListener("submit", (event) => {
+  event.target.querySelectorAll("input[data-copy-from]").forEach((input) => {
+    const source = document.getElementById(input.dataset.copyFrom);
+    if (source) input.value = source.value;
+  });
+}, true);
+
 // An htmx request that fails must never fail silently, nor wipe what the user typed: the
 // target is left alone and the message goes into the error area of the form that sent it.
 // Hotline's own error fragments (header X-Hotline-Error, e.g. "busy") carry a translated

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from hotline.accounts.models import Region
-from hotline.accounts.scope import regions_in_scope
+from hotline.accounts.scope import REGION_REFUSED, REGION_REFUSED_CODE, regions_in_scope
 from hotline.audit.context import acting_as
-from hotline.audit.record import audit_saved
+from hotline.audit.record import audit_record, audit_saved
 from hotline.config_cache import config_cached
 from hotline.customers.models import Customer, Device
 from hotline.customers.phones import PhoneError, normalize_phone, phone_clean
@@ -113,7 +113,7 @@ def _check_region(by: Any, region: Region) -> None:
         return
     scope = regions_in_scope(by)
     if scope is not None and region.pk not in scope:
-        raise ValidationError({"region": _("This region is outside your regions.")})
+        raise ValidationError({"region": ValidationError(REGION_REFUSED, REGION_REFUSED_CODE)})
 
 
 def _contact_phone(raw: str, errors: dict[str, Any]) -> str:
@@ -334,6 +334,18 @@ def attachment_response(attachment: TicketAttachment, *, download: bool = False)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def attachment_reveal(*, attachment: TicketAttachment, via: str, download: bool = False) -> Any:
+    """Serve ``attachment`` to the current actor and put the read on record: a file may show
+    a customer (an ID card, a house), so whoever fetched it, by the page or the API, is in the
+    audit log as a ``reveal``."""
+    audit_record(
+        action="reveal",
+        obj=attachment,
+        changes={"field": "file", "via": via, "ticket": attachment.ticket.number},
+    )
+    return attachment_response(attachment, download=download)
 
 
 def ticket_attach(*, ticket: Ticket, by: Any, upload: UploadedFile, key: str = "") -> Any:

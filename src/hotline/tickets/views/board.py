@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,6 +26,7 @@ from hotline.tickets.forms import BoardFilterForm
 from hotline.tickets.models import Ticket
 from hotline.tickets.routing import technician_loads
 from hotline.tickets.services.dispatching import ticket_bulk_dispatch
+from hotline.typed_text import posted_text
 
 # A page's socket may hold 50 topics (push.consumers.MAX_TOPICS).
 MAX_BOARD_TOPICS = 48
@@ -126,12 +128,17 @@ def board_dispatch(request: HttpRequest) -> HttpResponse:
         .select_related("order_type", "region", "technician__user")
         .order_by("resolution_due_at", "id")
     )
+    try:
+        note = posted_text(request.POST, "note", _("Reason or note"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back or "tickets:board")
     technician = None
     technician_id = parse_id(request.POST.get("technician", ""))
     if technician_id is not None:
         technician = Technician.objects.select_related("user").filter(pk=technician_id).first()
     result = ticket_bulk_dispatch(
-        tickets=tickets, by=request.user, technician=technician, note=request.POST.get("note", "")
+        tickets=tickets, by=request.user, technician=technician, note=note
     )
     if result["dispatched"]:
         messages.success(

@@ -20,6 +20,7 @@ from hotline.tickets.forms import AreaFaultForm
 from hotline.tickets.models import AreaFault, OrderType, Ticket
 from hotline.tickets.services.faults import area_fault_declare, area_fault_link, area_fault_resolve
 from hotline.tickets.views.board import _regions
+from hotline.typed_text import posted_text
 
 
 def get_fault_for(user, pk: int) -> AreaFault:  # type: ignore[no-untyped-def]
@@ -127,7 +128,9 @@ def fault_link(request: HttpRequest, pk: int) -> HttpResponse:
 def fault_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     fault = get_fault_for(request.user, pk)
     try:
-        area_fault_resolve(fault=fault, by=request.user, note=request.POST.get("note", ""))
+        area_fault_resolve(
+            fault=fault, by=request.user, note=posted_text(request.POST, "note", _("Note"))
+        )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:

@@ -33,13 +33,14 @@ from hotline.tickets.services.fees import ticket_charge_add
 from hotline.tickets.services.knowledge import may_draft_article
 from hotline.tickets.services.notes import may_note
 from hotline.tickets.services.opening import (
-    attachment_response,
+    attachment_reveal,
     customer_devices,
     ticket_attach,
     ticket_open,
 )
 from hotline.tickets.services.transitions import ticket_transition
 from hotline.tickets.workflow import TRANSITIONS, IllegalTransition, State, allowed_actions
+from hotline.typed_text import posted_text
 
 
 @permission_required(VIEW, raise_exception=True)
@@ -223,8 +224,37 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tickets/detail.html", _detail_context(request, ticket))
 
 
+def _resolve_kwargs(request: HttpRequest) -> dict[str, Any]:
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        # Each message names its field ("Work done: This field is required."): the page
+        # shows them above the form after the redirect, away from the fields themselves.
+        # (The text check's messages name theirs already.)
+        def named(name: str, message: str) -> str:
+            label = form.fields[name].label
+            if message.startswith(_("%(field)s: %(message)s") % {"field": label, "message": ""}):
+                return message
+            return _("%(field)s: %(message)s") % {"field": label, "message": message}
+
+        raise ValidationError(
+            {
+                name: [named(name, m) for m in messages_]
+                if name in form.fields
+                else list(messages_)
+                for name, messages_ in form.errors.items()
+            }
+        )
+    return {
+        "note": form.cleaned_data["note"],
+        "parts_used": form.cleaned_data["parts_used"],
+        "confirmation_code": form.cleaned_data["confirmation_code"],
+    }
+
+
 def _transition_kwargs(request: HttpRequest, ticket: Ticket, action: str) -> dict[str, Any]:
-    note = request.POST.get("note", "")
+    if action == "resolve":
+        return _resolve_kwargs(request)
+    note = posted_text(request.POST, "note", _("Note"))
     if action in ("dispatch", "redispatch"):
         technician_id = parse_id(request.POST.get("technician", ""))
         if technician_id is None:
@@ -235,28 +265,6 @@ def _transition_kwargs(request: HttpRequest, ticket: Ticket, action: str) -> dic
         if technician is None:
             raise ValidationError({"technician": _("Choose a technician.")})
         return {"technician": technician, "note": note}
-    if action == "resolve":
-        form = ResolveForm(request.POST)
-        if not form.is_valid():
-            # Each message names its field ("Work done: This field is required."): the page
-            # shows them above the form after the redirect, away from the fields themselves.
-            raise ValidationError(
-                {
-                    name: [
-                        _("%(field)s: %(message)s")
-                        % {"field": form.fields[name].label, "message": m}
-                        for m in messages_
-                    ]
-                    if name in form.fields
-                    else list(messages_)
-                    for name, messages_ in form.errors.items()
-                }
-            )
-        return {
-            "note": form.cleaned_data["note"],
-            "parts_used": form.cleaned_data["parts_used"],
-            "confirmation_code": form.cleaned_data["confirmation_code"],
-        }
     if action == "verify":
         form = VerifyForm(request.POST)
         form.is_valid()
@@ -270,7 +278,9 @@ def run_action(request: HttpRequest, ticket: Ticket, action: str) -> bool:
 
     try:
         if action == "take":
-            ticket_take(ticket=ticket, by=request.user, note=request.POST.get("note", ""))
+            ticket_take(
+                ticket=ticket, by=request.user, note=posted_text(request.POST, "note", _("Note"))
+            )
         else:
             kwargs = _transition_kwargs(request, ticket, action)
             ticket_transition(ticket=ticket, action=action, by=request.user, **kwargs)
@@ -333,7 +343,9 @@ def ticket_note_view(request: HttpRequest, pk: int) -> HttpResponse:
 
     ticket = selectors.get_ticket_for(request.user, pk)
     try:
-        ticket_note_add(ticket=ticket, by=request.user, text=request.POST.get("note", ""))
+        ticket_note_add(
+            ticket=ticket, by=request.user, text=posted_text(request.POST, "note", _("Note"))
+        )
     except ValidationError as error:
         messages.error(request, " ".join(_flatten(error)))
     except PermissionDenied:
@@ -388,7 +400,7 @@ def ticket_charge_view(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_file(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     ticket = selectors.get_ticket_for(request.user, pk)
     attachment = get_object_or_404(TicketAttachment, pk=attachment_pk, ticket=ticket)
-    return attachment_response(attachment)
+    return attachment_reveal(attachment=attachment, via="page")
 
 
 @login_required
