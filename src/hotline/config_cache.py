@@ -51,6 +51,19 @@ WATCHED = (
     ("accounts", "Technician"),
     ("integrations", "ApiClient"),
     ("integrations", "ApiToken"),
+    # What the screen pop shows beside the customer: queue names, the call script, the area
+    # fault of the caller's region (services that change these with ``update()`` call
+    # ``config_changed`` themselves).
+    ("routing", "Queue"),
+    ("knowledge", "CallScript"),
+    ("knowledge", "CallScriptVersion"),
+    ("tickets", "AreaFault"),
+)
+# Many-to-many relations among them: (app label, model name, field name).
+WATCHED_RELATIONS = (
+    ("knowledge", "CallScript", "queues"),
+    ("knowledge", "CallScript", "statistic_items"),
+    ("tickets", "AreaFault", "regions"),
 )
 
 
@@ -112,3 +125,7 @@ def connect() -> None:
     m2m_changed.connect(
         config_changed, sender=user.regions.through, dispatch_uid="config_user_regions"
     )
+    for app_label, model_name, field in WATCHED_RELATIONS:
+        through = getattr(apps.get_model(app_label, model_name), field).through
+        uid = f"config_{app_label}_{model_name}_{field}"
+        m2m_changed.connect(config_changed, sender=through, dispatch_uid=uid)

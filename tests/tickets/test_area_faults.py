@@ -197,6 +197,22 @@ def test_the_ticked_regions_are_declared_through_the_page(desk, client):
     assert set(fault.regions.all()) == {desk.world.s1a, desk.world.s1b}
 
 
+def test_the_desk_hears_of_a_fault_as_soon_as_it_is_declared_and_no_more_once_resolved(desk):
+    from hotline.routing import hooks
+
+    assert hooks.area_fault(desk.world.s1a.pk) is None  # asked (and kept) before the fault
+    declared = area_fault_declare(
+        by=desk.dispatcher,
+        title="红梅站光节点中断",
+        cause="施工挖断光缆",
+        regions=[desk.world.s1a],
+        order_type=desk.fault,
+    )
+    assert hooks.area_fault(desk.world.s1a.pk) == "红梅站光节点中断"
+    area_fault_resolve(fault=declared, by=desk.dispatcher, note="光缆已熔接")
+    assert hooks.area_fault(desk.world.s1a.pk) is None
+
+
 def test_the_ivr_and_the_desk_hear_of_the_callers_area_fault(desk, fault):
     from hotline.routing import hooks
 

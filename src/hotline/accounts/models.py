@@ -97,12 +97,36 @@ class Region(AuditedModel):
                 child.save(update_fields=["path"])
 
     def full_name(self) -> str:
+        """ "City / district / station", from the names kept per process until a region
+        changes (walking the parents cost a query per level on every page that shows it)."""
+        from hotline.config_cache import config_cached
+
+        kept = config_cached("region_full_names", "all", _region_full_names).get(self.pk)
+        if kept is not None and kept[0] == self.name:
+            return kept[1]
         names = []
         node: Region | None = self
         while node is not None:
             names.append(node.name)
             node = node.parent
         return " / ".join(reversed(names))
+
+
+def _region_full_names() -> dict[int, tuple[str, str]]:
+    """Every region's (name, full name)."""
+    rows = {
+        pk: (name, parent)
+        for pk, name, parent in Region.objects.values_list("pk", "name", "parent_id")
+    }
+    full: dict[int, tuple[str, str]] = {}
+    for pk, (name, _parent) in rows.items():
+        names, node, seen = [], pk, set()
+        while node is not None and node in rows and node not in seen:
+            seen.add(node)
+            names.append(rows[node][0])
+            node = rows[node][1]
+        full[pk] = (name, " / ".join(reversed(names)))
+    return full
 
 
 class Role(AuditedModel, BilingualLabel):

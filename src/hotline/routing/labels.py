@@ -147,7 +147,16 @@ def reason_labels() -> dict[str, str]:
 
 
 def queue_labels() -> dict[str, str]:
-    return {queue.code: queue.label for queue in Queue.objects.all()}
+    """Each queue's name in the active language (kept per process until a queue changes)."""
+    from django.utils.translation import get_language
+
+    from hotline.config_cache import config_cached
+
+    return config_cached(
+        "queue_labels",
+        get_language(),
+        lambda: {queue.code: queue.label for queue in Queue.objects.all()},
+    )
 
 
 def ivr_path_steps(

@@ -153,15 +153,24 @@ def area_fault_text(region_id: int) -> str | None:
     from django.utils.translation import gettext
 
     from hotline.accounts.models import Region
+    from hotline.config_cache import config_cached
     from hotline.tickets.models import AreaFault
 
-    region = Region.objects.filter(pk=region_id).first()
-    fault = AreaFault.objects.affecting(region).order_by("-declared_at").first() if region else None
-    if fault is None:
+    def newest_open() -> tuple:  # (title, expected end) or (): none (kept like any answer)
+        region = Region.objects.filter(pk=region_id).first()
+        fault = (
+            AreaFault.objects.affecting(region).order_by("-declared_at").first() if region else None
+        )
+        return (fault.title, fault.expected_end_at) if fault else ()
+
+    # Every screen pop and IVR call asks; the answer is kept until an area fault changes.
+    fault = config_cached("area_fault", region_id, newest_open)
+    if not fault:
         return None
-    if fault.expected_end_at:
+    title, expected_end_at = fault
+    if expected_end_at:
         return gettext("%(title)s; expected to be repaired by %(time)s.") % {
-            "title": fault.title,
-            "time": timezone.localtime(fault.expected_end_at).strftime("%H:%M"),
+            "title": title,
+            "time": timezone.localtime(expected_end_at).strftime("%H:%M"),
         }
-    return fault.title
+    return title

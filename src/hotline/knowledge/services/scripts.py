@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from hotline.audit.context import acting_as
 from hotline.audit.record import audit_record, audit_saved
+from hotline.config_cache import config_cached, config_changed
 from hotline.events import publish
 from hotline.ids import parse_id
 from hotline.knowledge.access import EDIT
@@ -54,6 +55,7 @@ def draft_change(*, script: CallScript, op: str, values: dict[str, Any], by: Any
         tree = copy.deepcopy(script.draft) or new_tree()
         focus = apply_change(tree, op, values)
         CallScript.objects.filter(pk=script.pk).update(draft=tree, updated_at=timezone.now())
+        config_changed()  # scripts sharing a queue are ordered by their last change
     return focus
 
 
@@ -93,6 +95,7 @@ def _attachments(script: CallScript) -> dict[str, Any]:
 
 
 def _event(script: CallScript, verb: str, version: CallScriptVersion | None = None) -> None:
+    config_changed()  # the desks' script index (``script_for``) is read again
     publish(
         f"call_script.{verb}",
         {
@@ -215,6 +218,7 @@ def script_restore(*, script: CallScript, version: CallScriptVersion, by: Any) -
         script = CallScript.objects.select_for_update().get(pk=script.pk)
         tree = copy.deepcopy(version.tree)
         CallScript.objects.filter(pk=script.pk).update(draft=tree, updated_at=timezone.now())
+        config_changed()  # scripts sharing a queue are ordered by their last change
         restored = _new_version(
             script, tree, by, _("Restored from version %(number)s") % {"number": version.number}
         )
@@ -252,27 +256,36 @@ def _live() -> Any:
     )
 
 
+def _live_index() -> dict[str, dict]:
+    """The published scripts and what each is attached to; for each IVR choice, queue and
+    statistic item the newest script attached to it."""
+    scripts = list(_live().prefetch_related("queues", "statistic_items"))
+    index: dict[str, dict] = {"script": {}, "code": {}, "queue": {}, "item": {}}
+    for script in scripts:
+        index["script"][script.pk] = script
+        for code in script.ivr_choices or []:
+            index["code"].setdefault(code, script.pk)
+        for queue in script.queues.all():
+            index["queue"].setdefault(queue.code, script.pk)
+        for item in script.statistic_items.all():
+            index["item"].setdefault(item.pk, script.pk)
+    return index
+
+
 def script_for(
     *, ivr_path: list[dict[str, Any]] | None, queue: str = "", statistic_item_id: int | None = None
 ) -> CallScript | None:
     """The script of a call: by the IVR choice (the deepest one that has a script), then by
-    the queue, then by the statistic item."""
-    codes = ivr_codes(ivr_path)
-    if codes:
-        by_code: dict[str, CallScript] = {}
-        for script in _live().exclude(ivr_choices=[]):
-            for code in script.ivr_choices or []:
-                by_code.setdefault(code, script)
-        for code in codes:
-            if code in by_code:
-                return by_code[code]
-    if queue:
-        script = _live().filter(queues__code=queue).first()
-        if script is not None:
-            return script
-    if statistic_item_id:
-        return _live().filter(statistic_items=statistic_item_id).first()
-    return None
+    the queue, then by the statistic item. Every screen pop asks, so the index of published
+    scripts is kept per process until a script changes (``config_cache``); the script
+    returned is shared: read it, don't change it."""
+    index = config_cached("call_scripts", "live", _live_index)
+    found = next((index["code"][c] for c in ivr_codes(ivr_path) if c in index["code"]), None)
+    if found is None and queue:
+        found = index["queue"].get(queue)
+    if found is None and statistic_item_id:
+        found = index["item"].get(statistic_item_id)
+    return index["script"][found] if found is not None else None
 
 
 def script_for_call(record: Any) -> dict | None:

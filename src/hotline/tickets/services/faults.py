@@ -16,6 +16,7 @@ from hotline.accounts.models import Region, User
 from hotline.accounts.scope import regions_in_scope
 from hotline.audit.context import acting_as
 from hotline.audit.record import audit_record, audit_saved
+from hotline.config_cache import config_changed
 from hotline.customers.models import Customer
 from hotline.events import publish
 from hotline.stored_text import stored
@@ -180,6 +181,7 @@ def area_fault_resolve(
         raise ValidationError({"note": _("Say what was repaired.")})
     now = now or timezone.now()
     with acting_as(by), transaction.atomic():
+        config_changed()  # the pops and the IVR stop announcing it (``area_fault_text``)
         updated = AreaFault.objects.filter(pk=fault.pk, status=AreaFault.Status.OPEN).update(
             status=AreaFault.Status.RESOLVED,
             resolved_at=now,
