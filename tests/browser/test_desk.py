@@ -180,9 +180,7 @@ def test_a_caller_goes_through_the_ivr_pops_on_the_desktop_and_is_served(browser
     assert "统计项目" in agent.inner_text("#desk-wrap-errors")
     assert agent.input_value("#desk-wrap-form textarea[name=note]") == "重启机顶盒后恢复"
     agent.keyboard.press("Alt+N")
-    agent.wait_for_function(
-        "document.querySelector('#desk-message').textContent.indexOf('统计项目') >= 0"
-    )
+    expect(agent.locator("#desk-message")).to_contain_text("统计项目")
     assert agent.inner_text("#desk-state") == "话后处理"
     agent.select_option("#desk-wrap-form select[name=disposition]", label="电视无信号")
     agent.screenshot(path=str(shots / "desk-wrap-up.png"), full_page=True)
