@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import weakref
 from typing import Any
@@ -66,8 +67,11 @@ class ProcessFanout:
     def _start(self) -> None:
         if self._listener is None or self._listener.done():
             self._ready.clear()
+            # A context of its own: the listener outlives the socket that started it, and
+            # that socket's context (its fixed thread, ``web_threads.PooledSocketThreads``)
+            # refuses synchronous calls once the socket has closed.
             self._listener = asyncio.get_running_loop().create_task(
-                self._listen(), name="push-fanout"
+                self._listen(), name="push-fanout", context=contextvars.Context()
             )
 
     async def _listen(self) -> None:
