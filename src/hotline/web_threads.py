@@ -25,6 +25,8 @@ now keeps one of a few fixed threads for its life.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -46,10 +48,17 @@ class _FixedThreads:
         ]
         self.assigned = [0] * count
 
-    def take(self) -> int:
+    @contextlib.asynccontextmanager
+    async def thread(self) -> AsyncIterator[None]:
+        """Within the block, synchronous work (``sync_to_async``, thread-sensitive) runs on
+        the least busy of the threads."""
         slot = min(range(len(self.assigned)), key=self.assigned.__getitem__)
         self.assigned[slot] += 1
-        return slot
+        try:
+            async with ThreadSensitiveContext(executor=self.executors[slot]):
+                yield
+        finally:
+            self.assigned[slot] -= 1
 
 
 class PooledSocketThreads:
@@ -64,12 +73,8 @@ class PooledSocketThreads:
         if scope["type"] != "websocket":
             await self.app(scope, receive, send)
             return
-        slot = self._threads.take()
-        try:
-            async with ThreadSensitiveContext(executor=self._threads.executors[slot]):
-                await self.app(scope, receive, send)
-        finally:
-            self._threads.assigned[slot] -= 1
+        async with self._threads.thread():
+            await self.app(scope, receive, send)
 
 
 class PooledASGIHandler(ASGIHandler):
@@ -88,9 +93,5 @@ class PooledASGIHandler(ASGIHandler):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        slot = self._threads.take()
-        try:
-            async with ThreadSensitiveContext(executor=self._threads.executors[slot]):
-                await self.handle(scope, receive, send)
-        finally:
-            self._threads.assigned[slot] -= 1
+        async with self._threads.thread():
+            await self.handle(scope, receive, send)
