@@ -114,6 +114,23 @@ def test_merge_needs_permission_and_refuses_self(twins, agent, team_lead):
         merging.customer_merge(survivor=first, duplicate=first, by=team_lead)
 
 
+def test_merge_refuses_more_phones_than_a_customer_may_keep(twins, team_lead):
+    first, second = twins
+    from hotline.customers.models import CustomerPhone
+
+    for n in range(8):  # the survivor 9 numbers, the duplicate 2 (one shared): 10 together
+        CustomerPhone.objects.create(customer=first, number=f"1380000000{n}", kind="mobile")
+    CustomerPhone.objects.create(customer=second, number="13900000099", kind="mobile")
+    with pytest.raises(ValidationError) as refused:  # 11 distinct numbers
+        merging.customer_merge(survivor=first, duplicate=second, by=team_lead)
+    assert "11" in " ".join(refused.value.message_dict["duplicate"])
+    second.refresh_from_db()
+    assert second.merged_into_id is None and second.phones.count() == 3
+    CustomerPhone.objects.filter(number="13900000099").delete()
+    merging.customer_merge(survivor=first, duplicate=second, by=team_lead)  # 10: allowed
+    assert first.phones.count() == 10
+
+
 def test_merge_through_the_page(twins, team_lead, client):
     first, second = twins
     client.force_login(team_lead)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from hotline.catalog.models import StatisticItem
 from hotline.routing import services
 from hotline.telephony.models import CallRecord
+from tests import factories
 from tests.routing.harness import Harness, configure, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -97,3 +98,68 @@ def test_a_queue_may_make_the_disposition_optional():
     services.call_wrap_up(call=call, by=agent, disposition=None, note="no item needed")
     call.refresh_from_db()
     assert call.wrapped_up_at and call.disposition is None
+
+
+def _timeline(customer) -> list[tuple[str, str]]:
+    from hotline.customers.models import TimelineEntry
+
+    return list(
+        TimelineEntry.objects.filter(customer=customer).order_by("id").values_list("kind", "title")
+    )
+
+
+def test_a_timed_out_wrap_up_is_on_the_timeline_once_and_a_late_save_completes_it(settings):
+    from tests.routing.harness import known_caller
+
+    settings.LANGUAGE_CODE = "en"
+    item = _item()
+    (agent,) = configure(agents=1, wrap_up_limit=30)
+    city = factories.region("city")
+    agent.regions.set([city])
+    customer = known_caller(city, "13800000001")
+
+    async def scenario():
+        h = Harness()
+        await h.start()
+        await h.ready(agent)
+        call_id = await _wrapping_up(h, agent, "13800000001")
+        await h.advance(31)
+        h.close()
+        return call_id
+
+    call = CallRecord.objects.get(call_id=run(scenario()))
+    name = agent.display_name or agent.username
+    assert _timeline(customer) == [
+        ("call", f"Call answered by {name} · no disposition (wrap-up timed out)")
+    ]
+    services.call_wrap_up(call=call, by=agent, disposition=item, note="信号恢复")
+    assert _timeline(customer) == [("call", f"Call answered by {name} · TV fault")]
+
+
+def test_a_known_caller_who_hangs_up_before_an_answer_is_on_their_timeline(settings):
+    from tests.routing.harness import known_caller
+
+    settings.LANGUAGE_CODE = "en"
+    configure(agents=1)
+    city = factories.region("city")
+    customer = known_caller(city, "13800000001")
+
+    async def scenario():
+        h = Harness()
+        await h.start()
+        channel = await h.call("13800000001", keys="1", think=1)
+        await h.advance(1)
+        await h.advance(12)  # queued, nobody ready
+        h.switch.caller_hangup(channel)
+        await h.drain()
+        channel = await h.call("13800000001", keys="1", think=30)
+        await h.advance(3)  # still in the voice menu
+        h.switch.caller_hangup(channel)
+        await h.drain()
+        h.close()
+
+    run(scenario())
+    assert _timeline(customer) == [
+        ("call", "Missed call: hung up after waiting 12 s in the queue"),
+        ("call", "Called the hotline; left in the voice menu"),
+    ]

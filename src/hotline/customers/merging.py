@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from hotline.audit.context import acting_as
 from hotline.audit.masking import mask_phone
 from hotline.audit.record import audit_record, audit_saved
+from hotline.customers import fields
 from hotline.customers.models import (
     Customer,
     CustomerMerge,
@@ -44,6 +45,19 @@ def _merge(survivor: Customer, duplicate: Customer, by: Any) -> CustomerMerge:
         raise ValidationError({"duplicate": _("One of these customers was already merged.")})
 
     existing = set(survivor.phones.values_list("number", flat=True))
+    together = existing | set(duplicate.phones.values_list("number", flat=True))
+    if len(together) > fields.MAX_PHONES:
+        # The same limit as every other door a number comes in by; the user keeps both
+        # customers and removes numbers first.
+        raise ValidationError(
+            {
+                "duplicate": _(
+                    "Together these customers have %(count)d phone numbers; a customer keeps "
+                    "at most %(max)d. Remove numbers from one of them first."
+                )
+                % {"count": len(together), "max": fields.MAX_PHONES}
+            }
+        )
     moved_phones, dropped_phones = [], []
     # A merged-away customer keeps no phone rows: phone lookups can then skip the customers
     # table. Numbers the survivor already has are deleted here and re-created by an undo.

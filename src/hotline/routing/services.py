@@ -41,8 +41,15 @@ def _check(result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def call_timeline_title(agent_name: str, disposition: StatisticItem | None) -> Stored:
+def call_timeline_title(
+    agent_name: str, disposition: StatisticItem | None, *, timed_out: bool = False
+) -> Stored:
     """The title of an answered call on the customer's timeline, in each reader's language."""
+    if disposition is None and timed_out:
+        return stored(
+            gettext_noop("Call answered by %(agent)s · no disposition (wrap-up timed out)"),
+            agent=agent_name,
+        )
     if disposition is None:
         return stored(gettext_noop("Call answered by %(agent)s"), agent=agent_name)
     return stored(
@@ -56,6 +63,38 @@ def disposition_missing_error() -> ValidationError:
     return ValidationError(
         {"disposition": _("Disposition: choose the statistic item of this call to end wrap-up.")}
     )
+
+
+def call_on_timeline(
+    call: CallRecord,
+    *,
+    by: Any,
+    disposition: StatisticItem | None,
+    note: str,
+    timed_out: bool = False,
+) -> TimelineEntry:
+    """The agent's part of ``call`` on the customer's timeline: one entry per agent and call,
+    written when their wrap-up is saved or runs out, and completed by a wrap-up saved after
+    the limit (so the timeline never shows the same call twice for one agent)."""
+    title = call_timeline_title(by.display_name or by.username, disposition, timed_out=timed_out)
+    entry = TimelineEntry.objects.filter(
+        customer_id=call.customer_id,
+        ref_model="telephony.callrecord",
+        ref_id=str(call.pk),
+        author=by,
+    ).first() or TimelineEntry(
+        customer_id=call.customer_id,
+        at=call.offered_at,
+        kind=TimelineEntry.Kind.CALL,
+        author=by,
+        ref_model="telephony.callrecord",
+        ref_id=str(call.pk),
+    )
+    entry.title = in_site_language(title)[:200]
+    entry.worded = {"title": title}
+    entry.body = note.strip() or entry.body
+    entry.save()
+    return entry
 
 
 def call_wrap_up(
@@ -103,18 +142,7 @@ def call_wrap_up(
             },
         )
         if call.customer_id:
-            title = call_timeline_title(by.display_name or by.username, disposition)
-            TimelineEntry.objects.create(
-                customer_id=call.customer_id,
-                at=call.offered_at,
-                kind=TimelineEntry.Kind.CALL,
-                title=in_site_language(title)[:200],
-                worded={"title": title},
-                body=note.strip(),
-                author=by,
-                ref_model="telephony.callrecord",
-                ref_id=str(call.pk),
-            )
+            call_on_timeline(call, by=by, disposition=disposition, note=note)
         events.publish(
             "call.wrapped_up",
             {"call_id": call.call_id, "agent_id": by.pk, "customer_id": call.customer_id},

@@ -14,12 +14,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from hotline import events
 from hotline.accounts.models import User
 from hotline.accounts.scope import regions_in_scope
 from hotline.audit.masking import mask_phone
-from hotline.customers.models import Customer, CustomerPhone
+from hotline.customers.models import Customer, CustomerPhone, TimelineEntry
 from hotline.customers.phones import normalize_phone
 from hotline.customers.selectors import VIEW_PERMISSION
 from hotline.push.send import push_send
@@ -34,6 +35,7 @@ from hotline.routing.models import (
     IvrFlow,
     Queue,
 )
+from hotline.stored_text import in_site_language, stored
 from hotline.telephony.clock import as_datetime
 from hotline.telephony.models import CallRecord, CallStep
 
@@ -296,6 +298,8 @@ def call_step(
         CallStep.objects.create(
             call=record, at=when, kind=kind, agent_id=agent_id, detail=detail or {}
         )
+        if kind == "abandoned" and record.customer_id:
+            _missed_call_on_timeline(record, when)
         if publish:
             data = _call_data(record, kind=kind, at=at)
             if kind in OFFERS and not popped:
@@ -304,6 +308,27 @@ def call_step(
                 data["pop"]["offered_at"] = at if offered_at is None else offered_at
                 data["agent_id"] = agent_id
             events.publish(f"call.{kind}", data)
+
+
+def _missed_call_on_timeline(record: CallRecord, ended: Any) -> None:
+    """A known caller who hung up before anyone answered is on their timeline too: the
+    agent who takes their next call sees they tried (and how long they waited)."""
+    if record.queued_at is None:
+        title = stored(gettext_noop("Called the hotline; left in the voice menu"))
+    else:
+        title = stored(
+            gettext_noop("Missed call: hung up after waiting %(seconds)d s in the queue"),
+            seconds=max(0, round((ended - record.queued_at).total_seconds())),
+        )
+    TimelineEntry.objects.create(
+        customer_id=record.customer_id,
+        at=record.offered_at,
+        kind=TimelineEntry.Kind.CALL,
+        title=in_site_language(title)[:200],
+        worded={"title": title},
+        ref_model="telephony.callrecord",
+        ref_id=str(record.pk),
+    )
 
 
 def screen_pop(record: CallRecord, *, agent_id: int | None) -> dict[str, Any]:
@@ -436,6 +461,11 @@ def wrap_up_timeout_write(*, call_id: str, agent_id: int, at: float) -> None:
         if not record.wrap_up_timed_out:
             record.wrap_up_timed_out = True
             record.save(update_fields=["wrap_up_timed_out"])
+        if record.customer_id:
+            from hotline.routing.services import call_on_timeline
+
+            agent = User.objects.get(pk=agent_id)
+            call_on_timeline(record, by=agent, disposition=None, note="", timed_out=True)
         events.publish(
             "call.wrap_up_timed_out",
             {"call_id": call_id, "agent_id": agent_id, "customer_id": record.customer_id},
