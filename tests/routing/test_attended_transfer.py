@@ -303,3 +303,30 @@ def test_consult_and_conference_errors_have_clear_codes_and_change_no_state():
         h.close()
 
     run(scenario())
+
+
+def test_a_consulted_colleagues_disposition_does_not_replace_the_owners():
+    from hotline.catalog.models import StatisticItem
+    from hotline.routing import services
+
+    fault = StatisticItem.objects.create(code="tv-fault", label_zh="电视故障", label_en="TV fault")
+    advice = StatisticItem.objects.create(code="advice", label_zh="咨询", label_en="Advice")
+    first, second = configure(agents=2)
+
+    async def scenario():
+        h = Harness()
+        _caller, call = await talking(h, first)
+        await h.ready(second)
+        assert (await h.cmd(op="consult", agent=first.pk, to_agent=second.pk))["ok"]
+        assert (await h.cmd(op="answer", agent=second.pk))["ok"]
+        assert (await h.cmd(op="consult_cancel", agent=first.pk))["ok"]  # first keeps it
+        assert (await h.cmd(op="hangup", agent=first.pk))["ok"]
+        h.close()
+
+    run(scenario())
+    record = CallRecord.objects.get()
+    services.call_wrap_up(call=record, by=first, disposition=fault, note="")
+    services.call_wrap_up(call=record, by=second, disposition=advice, note="")
+    record.refresh_from_db()
+    assert record.disposition == fault  # the owner's
+    assert record.steps.get(kind="wrapped_up", agent=second).detail == {"disposition": "advice"}

@@ -118,7 +118,9 @@ def call_wrap_up(
     with acting_as(by), transaction.atomic():
         now = timezone.now()
         fields = ["wrapped_up_at"]
-        if disposition is not None:
+        # The call's disposition is its owner's (the agent who has it last); a colleague
+        # consulted or conferenced in keeps theirs on their own step and timeline entry.
+        if disposition is not None and (call.agent_id == by.pk or call.disposition_id is None):
             call.disposition = disposition
             fields.append("disposition")
         if note.strip():
