@@ -315,7 +315,7 @@ def test_a_consulted_colleagues_disposition_does_not_replace_the_owners():
 
     async def scenario():
         h = Harness()
-        _caller, call = await talking(h, first)
+        await talking(h, first)
         await h.ready(second)
         assert (await h.cmd(op="consult", agent=first.pk, to_agent=second.pk))["ok"]
         assert (await h.cmd(op="answer", agent=second.pk))["ok"]
