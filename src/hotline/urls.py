@@ -12,11 +12,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "password/",
-        auth_views.PasswordChangeView.as_view(template_name="accounts/password_change.html"),
-        name="password_change",
-    ),
+    path("password/", account_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/done/",
         auth_views.PasswordChangeDoneView.as_view(
@@ -35,6 +31,8 @@ urlpatterns = [
     # A signed-in user without administration rights gets the product's "not allowed" page,
     # not the administration's sign-in form asking them to sign in as someone else.
     path("admin/login/", account_views.admin_login),
+    # The administration's own form checks the current password without the login lock-out.
+    path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
     path("admin/", admin.site.urls),
     # Pages name their icon; this is for the browsers and tools that ask for the old name.
     # (Lazy: in production the hashed file name is known only once collectstatic has run.)

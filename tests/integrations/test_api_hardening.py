@@ -217,6 +217,26 @@ def test_a_whole_surrogate_pair_is_a_character_like_any_other(client, world, wri
     assert response.json()["name"] == "张\U0001f600"
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"name": "甲", "name": "乙", "region": "s1b"}',
+        '{"name": "甲", "region": "s1b", "phones": [{"number": "13912345678", "number": "1"}]}',
+    ],
+)
+def test_an_object_naming_a_key_twice_is_refused_not_read_as_its_last(
+    client, world, writer, issue_token, body
+):
+    # JSON leaves a repeated key's meaning open: a proxy reading the first "name" and Hotline
+    # keeping the last would each see another customer.
+    token = issue_token(writer, READ_WRITE)
+    response = client.post(CUSTOMERS, body, content_type="application/json", **bearer(token))
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "duplicate_key"
+    assert response.json()["error"]["message"] == "JSON 请求体中的某个对象两次使用了同一个键。"
+    assert not Customer.objects.filter(region=world.s1b, name__in=["甲", "乙"]).exists()
+
+
 def test_a_json_null_body_is_refused_in_the_users_language(client, world, writer, issue_token):
     """DRF says "No data provided" in English only; the answer must read like the others."""
     token = issue_token(writer, READ_WRITE)

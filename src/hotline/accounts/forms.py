@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.models import AuditEntry, User
@@ -58,3 +63,25 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z)
         self.fields["time_zone"].choices = [(z, z) for z in zones]
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form, with the current password checked as a sign-in is: a wrong one counts
+    towards the login lock-out (django-axes), and a locked-out user is refused. Django's own
+    check is unthrottled, so whoever held a signed-in browser could guess the password
+    without limit, then change it and keep the account."""
+
+    def __init__(self, user: Any, *args: Any, request: HttpRequest | None = None, **kwargs: Any):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        signed_in = authenticate(
+            self.request, username=self.user.get_username(), password=old_password
+        )
+        if signed_in is None or signed_in.pk != self.user.pk:
+            raise ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password

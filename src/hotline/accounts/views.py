@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from hotline.accounts import selectors
 from hotline.accounts.audit_display import audit_model_choices, audit_names
-from hotline.accounts.forms import AuditFilterForm, ProfileForm
+from hotline.accounts.forms import AuditFilterForm, PasswordChangeForm, ProfileForm
 from hotline.accounts.menu import landing_url, menu_for
 from hotline.audit.personal_data import can_unmask
 from hotline.pagination import CountlessPaginator
@@ -24,6 +24,16 @@ class LoginView(auth_views.LoginView):
     def get_default_redirect_url(self) -> str:
         """Without a ``next``, each role lands on its day's work (menu.LANDING)."""
         return landing_url(self.request.user) or super().get_default_redirect_url()
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """The current password is checked as a sign-in (``PasswordChangeForm``)."""
+
+    template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -31,6 +31,7 @@ MESSAGES: dict[str, Any] = {
         "A string in the JSON body holds half of a surrogate pair (such as \\ud800), "
         "which is no character."
     ),
+    "duplicate_key": _("A JSON object in the body names the same key twice."),
     "request_too_large": _("The request body is too large."),
     "not_authenticated": _("Authentication is required: send an API token."),
     "invalid_token": _("The API token is not valid."),
@@ -85,6 +86,11 @@ class UnpairedSurrogate(exceptions.ParseError):
     default_detail = MESSAGES["unpaired_surrogate"]
 
 
+class DuplicateKey(exceptions.ParseError):
+    default_code = "duplicate_key"
+    default_detail = MESSAGES["duplicate_key"]
+
+
 # Codes that are their exception class's own ``default_code``.
 _OWN_CODES = (
     InsufficientScope,
@@ -92,6 +98,7 @@ _OWN_CODES = (
     RequestTooLarge,
     NestingTooDeep,
     UnpairedSurrogate,
+    DuplicateKey,
 )
 
 

@@ -6,7 +6,9 @@ DRF's own parser reads the whole stream whatever its size, and a deep enough bod
 ``Content-Length`` before it is read, or after reading one byte past the limit), and one nested
 deeper than ``MAX_DEPTH`` is 400 ``parse_error``. A string escaping half of a surrogate pair
 (``"\\ud800"``) is valid JSON but no text: it could be neither stored nor written back in an
-answer (a 500 in the renderer), so it is 400 ``unpaired_surrogate``.
+answer (a 500 in the renderer), so it is 400 ``unpaired_surrogate``. An object naming a key
+twice (``{"name": "a", "name": "b"}``) is 400 ``duplicate_key``: JSON leaves its meaning open,
+and a proxy or log that reads the first while Hotline kept the last would see another request.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.json import strict_constant
 
 from hotline.integrations.api.errors import (
+    DuplicateKey,
     NestingTooDeep,
     RequestTooLarge,
     UnpairedSurrogate,
@@ -99,7 +102,11 @@ class LimitedJSONParser(BaseParser):
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         parse_constant = strict_constant if api_settings.STRICT_JSON else None
         try:
-            data = json.loads(codecs.decode(raw, encoding), parse_constant=parse_constant)
+            data = json.loads(
+                codecs.decode(raw, encoding),
+                parse_constant=parse_constant,
+                object_pairs_hook=_object_without_duplicate_keys,
+            )
         except RecursionError:
             raise NestingTooDeep() from None
         except (ValueError, LookupError) as exc:  # UnicodeDecodeError is a ValueError
@@ -109,6 +116,13 @@ class LimitedJSONParser(BaseParser):
         if has_unpaired_surrogate(data):
             raise UnpairedSurrogate()
         return data
+
+
+def _object_without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise DuplicateKey()
+    return data
 
 
 def _declared_length(request: Any) -> int:
