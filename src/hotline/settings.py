@@ -247,7 +247,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("HOTLINE_LOGIN_LOCKOUT_MINUTES", 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("HOTLINE_PROXY_COUNT", 0)
+# The address every other record uses (audit, API log): REMOTE_ADDR, which the server sets
+# from X-Forwarded-For only for a trusted proxy (docs/deploy.md, FORWARDED_ALLOW_IPS).
+AXES_CLIENT_IP_CALLABLE = "hotline.accounts.net.client_ip"
 AXES_VERBOSE = False
 # Axes' own admin pages delete lock records without an audit entry; accounts/admin_logins.py
 # shows them read-only with an audited unlock instead.

@@ -145,7 +145,11 @@ def test_unknown_callers_pop_a_link_to_create_the_customer(client, running):
     assert "13700001111" not in pop  # masked: the number itself stays out of the page
     link = f"/desk/pop/{call_id}/new-customer/"
     assert link in pop
-    assert "13700001111" in client.get(link)["Location"]
+    to_form = client.get(link)["Location"]
+    assert "13700001111" not in to_form  # not in the address (history, access log)
+    form = client.get(to_form).content.decode()
+    assert 'value="13700001111"' in form  # but filled in, from the session, once
+    assert 'value="13700001111"' not in client.get(to_form).content.decode()
     # Another agent cannot open this call's pop, nor its link.
     client.force_login(factories.user(Role.AGENT))
     assert client.get(f"/desk/pop/{call_id}/").status_code == 404

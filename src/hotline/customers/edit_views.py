@@ -33,6 +33,9 @@ from hotline.customers.search import parse_query
 from hotline.ids import parse_id
 
 SECTIONS = ("contact", "address", "phones")
+# The session key under which another page (the desk's pop of an unknown caller) hands the
+# new-customer form a phone number without putting it in the address.
+NEW_CUSTOMER_PHONE = "customers.new_phone"
 
 
 def _add_errors(form: Form, error: ValidationError) -> None:
@@ -110,9 +113,10 @@ def customer_new(request: HttpRequest) -> HttpResponse:
                     )
                     return redirect("customers:detail", pk=customer.pk)
     else:
-        initial, phone_rows = _initial_from_search(
-            request.GET.get("phone") or request.GET.get("q", "")
-        )
+        typed = request.GET.get("phone") or request.GET.get("q", "")
+        if request.GET.get("from") == "call":  # an unknown caller's pop (routing's desk)
+            typed = request.session.pop(NEW_CUSTOMER_PHONE, "") or typed
+        initial, phone_rows = _initial_from_search(typed)
         if len(regions) == 1:
             initial["region"] = regions[0][0]
         form = CustomerCreateForm(initial=initial, regions=regions)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from hotline.audit.personal_data import can_unmask
 from hotline.catalog.models import StatisticItem
+from hotline.customers.edit_views import NEW_CUSTOMER_PHONE
 from hotline.ids import parse_id
 from hotline.routing import hooks, labels, selectors, services
 from hotline.routing.commands import switchboard_command
@@ -236,10 +237,12 @@ def desk_new_customer(request: HttpRequest, call_id: str) -> HttpResponse:
     call = selectors.call_for_desk(request.user, call_id)
     try:
         url = reverse("customers:new")
-        key = "phone"
     except NoReverseMatch:
-        url, key = reverse("customers:list"), "q"
-    return redirect(f"{url}?{urlencode({key: call.caller})}")
+        return redirect(f"{reverse('customers:list')}?{urlencode({'q': call.caller})}")
+    # Through the session, not the address: a caller's number in a URL stays in the browser's
+    # history and the server's access log.
+    request.session[NEW_CUSTOMER_PHONE] = call.caller
+    return redirect(f"{url}?from=call")
 
 
 @login_required
