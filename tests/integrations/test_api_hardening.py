@@ -376,3 +376,12 @@ def test_a_region_code_that_cannot_be_one_is_refused_by_name(
     for response in (created, changed):
         assert response.status_code == 400
         assert list(response.json()["error"]["fields"]) == ["region"]
+
+
+def test_a_signed_in_browser_without_the_csrf_token_is_told_so(world, agent):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(agent)
+    response = browser.post(CUSTOMERS, "{}", content_type="application/json")
+    assert response.status_code == 403
+    error = response.json()["error"]
+    assert error["code"] == "csrf_failed" and "X-CSRFToken" in error["message"]

@@ -39,6 +39,10 @@ MESSAGES: dict[str, Any] = {
     "token_expired": _("The API token has expired."),
     "client_inactive": _("The API client is disabled."),
     "permission_denied": _("You do not have permission to do this."),
+    "csrf_failed": _(
+        "A signed-in browser must send the CSRF token (the X-CSRFToken header with the "
+        "csrftoken cookie's value); other clients use an API token."
+    ),
     "insufficient_scope": _("The API token lacks the scope this call needs."),
     "not_found": _("Not found."),
     "method_not_allowed": _("This method is not allowed here."),
@@ -122,7 +126,8 @@ def _code_for(exc: exceptions.APIException) -> str:
         detail_code = exc.get_codes()
         return detail_code if detail_code in MESSAGES else "invalid_token"
     if isinstance(exc, exceptions.PermissionDenied):
-        return "permission_denied"
+        # DRF's session authentication refuses a write without the CSRF token this way.
+        return "csrf_failed" if str(exc.detail).startswith("CSRF Failed") else "permission_denied"
     if isinstance(exc, exceptions.NotFound):
         return "not_found"
     if isinstance(exc, exceptions.MethodNotAllowed):
