@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from hotline.accounts.models import AuditEntry, Role
 from hotline.events import recorded_events
@@ -171,3 +172,19 @@ def test_a_resolved_order_becomes_one_draft_waiting_for_review(world, agent):
     assert "更换光节点电源模块后恢复。" in draft.body_text
     assert draft.source_ref == "ticket:WO-2026-0042"
     assert [e.name for e in events] == ["article.submitted"]
+
+
+def test_a_draft_from_an_order_reads_in_the_editors_language_without_raw_references(world, agent):
+    # The headings were written inside an f-string, which xgettext skips: the Chinese UI
+    # showed "Fault" and "Solution"; the first version's note showed "ticket:WO…".
+    with translation.override("zh-hans"):
+        draft = article_draft_from_case(
+            title="丽华新村分配器进水",
+            fault="整栋楼无信号。",
+            solution="更换分配器。",
+            source_ref="ticket:WO-2026-0043",
+            by=agent,
+        )
+    assert "<h2>故障</h2>" in draft.body_html and "<h2>解决方法</h2>" in draft.body_html
+    note = ArticleVersion.objects.get(article=draft).note
+    assert "ticket:" not in note and "工单 WO-2026-0043" in note
