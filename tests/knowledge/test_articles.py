@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from hotline.accounts.models import AuditEntry, Role
 from hotline.events import recorded_events
@@ -171,3 +172,35 @@ def test_a_resolved_order_becomes_one_draft_waiting_for_review(world, agent):
     assert "更换光节点电源模块后恢复。" in draft.body_text
     assert draft.source_ref == "ticket:WO-2026-0042"
     assert [e.name for e in events] == ["article.submitted"]
+
+
+def test_a_draft_from_an_order_reads_in_the_editors_language_without_raw_references(world, agent):
+    # The headings were written inside an f-string, which xgettext skips: the Chinese UI
+    # showed "Fault" and "Solution"; the first version's note showed "ticket:WO…".
+    with translation.override("zh-hans"):
+        draft = article_draft_from_case(
+            title="丽华新村分配器进水",
+            fault="整栋楼无信号。",
+            solution="更换分配器。",
+            source_ref="ticket:WO-2026-0043",
+            by=agent,
+        )
+    assert "<h2>故障</h2>" in draft.body_html and "<h2>解决方法</h2>" in draft.body_html
+    note = ArticleVersion.objects.get(article=draft).note
+    assert "ticket:" not in note and "工单 WO-2026-0043" in note
+
+
+def test_the_audit_log_names_votes_and_receipts_in_words_not_ids(publish, agent):
+    # The audit log's type filter listed "vote" untranslated, and its entries read
+    # "5 on 13: True" and "5 read 13 v1".
+    from hotline.accounts.audit_display import audit_model_label
+    from hotline.knowledge.models import ReadReceipt
+    from hotline.knowledge.services.reading import article_vote
+
+    article = publish("遥控器失灵的处理办法")
+    vote = article_vote(article=article, by=agent, useful=False)
+    receipt = ReadReceipt(article=article, user=agent, version=1)
+    with translation.override("zh-hans"):
+        assert audit_model_label("knowledge.vote") == "有用性评价"
+        assert str(vote) == "遥控器失灵的处理办法 · 没用"
+        assert str(receipt) == "遥控器失灵的处理办法 · v1"

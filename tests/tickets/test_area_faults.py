@@ -224,3 +224,15 @@ def test_the_ivr_and_the_desk_hear_of_the_callers_area_fault(desk, fault):
         customer_id = desk.world.c1a.pk
 
     assert hooks.work_order_url(Call()) == f"/orders/new/?customer={desk.world.c1a.pk}"
+
+
+def test_the_chinese_pages_call_an_area_fault_by_one_name(desk, fault, client):
+    # The customer page and the order form said 片区故障, the menu and the order page
+    # 区域故障; the order form also ended the Chinese title with an English full stop.
+    customer = factories.customer(desk.world.s1a, name="邻居")
+    client.force_login(desk.agent)
+    panel = client.get(reverse("tickets:customer_panel", args=[customer.pk])).content.decode()
+    form = client.get(reverse("tickets:new"), {"customer": customer.pk}).content.decode()
+    for html in (panel, form):
+        assert f"区域故障 {fault.number}" in html and "片区故障" not in html
+    assert "红梅站光节点中断." not in form

@@ -472,3 +472,18 @@ def test_resolving_without_a_note_names_the_field_not_an_error_code(desk, client
     assert "必填项。 required" not in html  # the error's code is not read out
     ticket.refresh_from_db()
     assert ticket.state == "on_site"
+
+
+def test_the_board_says_what_its_escalation_badge_means_and_marks_a_missing_address(
+    desk, client, open_order
+):
+    # Dispatchers saw a bare "↑2" next to the owner, and an empty cell for an order with no
+    # address (an area fault's repair order has no customer).
+    ticket = open_order()
+    Ticket.objects.filter(pk=ticket.pk).update(escalation_level=2, address="")
+    client.force_login(desk.dispatcher)
+    html = client.get(reverse("tickets:board")).content.decode()
+    row = html[html.index(f'data-ticket="{ticket.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'title="升级层级 2">↑2</span>' in row
+    assert 'data-label="地址">—</td>' in row

@@ -326,7 +326,7 @@ class ReadReceipt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} read {self.article_id} v{self.version}"
+        return f"{self.article} · v{self.version}"
 
 
 class Vote(models.Model):
@@ -338,10 +338,14 @@ class Vote(models.Model):
     voted_at = models.DateTimeField(_("voted"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("helpfulness vote")
+        verbose_name_plural = _("helpfulness votes")
         constraints = [models.UniqueConstraint(fields=["article", "user"], name="kb_vote_unique")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} on {self.article_id}: {self.useful}"
+        # The audit log shows this: the article's title, not "5 on 13: True".
+        answer = gettext("useful") if self.useful else gettext("not useful")
+        return f"{self.article} · {answer}"
 
 
 class SynonymGroup(AuditedModel):

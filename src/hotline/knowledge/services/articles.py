@@ -386,9 +386,12 @@ def article_draft_from_case(
         raise ValidationError({"fault": _("Describe the fault or the solution.")})
     from django.utils.html import escape, linebreaks
 
+    # The headings are translated outside the f-string: xgettext does not look inside one,
+    # so a gettext call there never reached the catalogue.
+    fault_heading, solution_heading = _("Fault"), _("Solution")
     body = (
-        f"<h2>{escape(_('Fault'))}</h2>{linebreaks(fault) if fault else ''}"
-        f"<h2>{escape(_('Solution'))}</h2>{linebreaks(solution) if solution else ''}"
+        f"<h2>{escape(fault_heading)}</h2>{linebreaks(fault) if fault else ''}"
+        f"<h2>{escape(solution_heading)}</h2>{linebreaks(solution) if solution else ''}"
     )
     data = _clean_data(
         ArticleData(
@@ -420,7 +423,7 @@ def article_draft_from_case(
             updated_at=now,
         )
         _set_relations(article, data)
-        _write_version(article, by, _("Drafted from %(source)s") % {"source": source_ref})
+        _write_version(article, by, _("Drafted from %(source)s") % {"source": article.source_label})
         audit_saved(article, created=True, extra={"source_ref": [None, source_ref]})
         _event(article, "submitted")
     return article
