@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ class MenuEntry:
     staff_only: bool = False
     description: str | Promise = ""
     any_of: tuple[str, ...] = ()  # instead of ``permission``: any one of these
+    when: Callable[[Any], bool] | None = None  # and this holds for the user (a profile, …)
 
     def allowed(self, user: Any) -> bool:
         if not user.is_authenticated:
@@ -26,8 +28,10 @@ class MenuEntry:
         if self.staff_only and not user.is_staff:
             return False
         if self.any_of:
-            return any(user.has_perm(permission) for permission in self.any_of)
-        return self.permission is None or user.has_perm(self.permission)
+            permitted = any(user.has_perm(permission) for permission in self.any_of)
+        else:
+            permitted = self.permission is None or user.has_perm(self.permission)
+        return permitted and (self.when is None or self.when(user))
 
     @property
     def url(self) -> str:

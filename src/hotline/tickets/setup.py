@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +36,19 @@ def register_permissions() -> None:
     )
 
 
+def is_technician(user: Any) -> bool:
+    """``user`` has a technician profile (an admin may work orders, but has no phone list)."""
+    from hotline.accounts.models import Technician
+    from hotline.config_cache import config_cached
+
+    users = config_cached(
+        "technician_users",
+        None,
+        lambda: frozenset(Technician.objects.values_list("user_id", flat=True)),
+    )
+    return user.pk in users
+
+
 def register_menu() -> None:
     from hotline.accounts.menu import MenuEntry, register_menu
 
@@ -45,6 +59,7 @@ def register_menu() -> None:
             "tickets:my_orders",
             perms.WORK,
             description=_("Your work orders for today: accept, arrive, resolve."),
+            when=is_technician,
         ),
         order=50,
     )
