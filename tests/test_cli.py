@@ -54,3 +54,19 @@ def test_worker_in_batch_mode_runs_every_queued_task_then_exits(tmp_path):
         ["tests.worker_tasks.fail_loudly", "FAILED"],
         ["tests.worker_tasks.write_marker", "SUCCESSFUL"],
     ]
+
+
+def test_run_on_another_port_has_its_demo_boss_beside_it(monkeypatch):
+    from hotline import cli
+
+    monkeypatch.delenv("HOTLINE_BOSS_URL", raising=False)
+    monkeypatch.delenv("HOTLINE_ENV", raising=False)
+    cli._demo_boss_beside(8061)
+    assert cli.os.environ["HOTLINE_BOSS_URL"] == "http://127.0.0.1:8062/demo-boss/api/v1"
+    monkeypatch.setenv("HOTLINE_BOSS_URL", "https://boss.example.com/api")  # set: kept
+    cli._demo_boss_beside(8061)
+    assert cli.os.environ["HOTLINE_BOSS_URL"] == "https://boss.example.com/api"
+    monkeypatch.delenv("HOTLINE_BOSS_URL")
+    monkeypatch.setenv("HOTLINE_ENV", "production")  # production names its BOSS itself
+    cli._demo_boss_beside(8061)
+    assert "HOTLINE_BOSS_URL" not in cli.os.environ

@@ -43,6 +43,14 @@ def _serving_at(host: str, port: int) -> None:
     os.environ["HOTLINE_SERVED_URL"] = served_url(host, port)
 
 
+def _demo_boss_beside(port: int) -> None:
+    """In development, the demo BOSS ``hotline run`` starts listens on the port after the web
+    server's (8001 beside 8000), so two installations on one machine (``--port``) do not
+    share one demo BOSS, whose password is the other installation's."""
+    if os.environ.get("HOTLINE_ENV", "development") == "development" and 0 < port < 65535:
+        os.environ.setdefault("HOTLINE_BOSS_URL", f"http://127.0.0.1:{port + 1}/demo-boss/api/v1")
+
+
 def _print_logins(host: str, port: int) -> None:
     from django.conf import settings
 
@@ -298,6 +306,7 @@ def _stop(process: subprocess.Popen | None) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """Everything on one machine: migrate, demo data on first start, worker and web server."""
     _serving_at(args.host, args.port)
+    _demo_boss_beside(args.port)
     _setup_django()
     _prepare_var_dir()
     _migrate()
