@@ -240,3 +240,27 @@ def test_hotline_run_hands_where_it_listens_to_the_worker_it_starts(tmp_path):
     )
     result = run_python(code, HOTLINE_VAR_DIR=str(tmp_path))
     assert result.stdout.strip() == "http://127.0.0.1:8126", result.stderr
+
+
+def test_the_memory_cache_keeps_the_answers_of_many_signed_in_users(db, settings):
+    """Without Redis, permissions and scope are cached per user in the process's memory:
+    Django's default of 300 entries evicted them over and over with 500 agents."""
+    from django.core.cache import caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hotline.accounts.backends import RoleBackend
+    from hotline.accounts.models import Role, User
+    from tests import factories
+
+    if settings.REDIS_URL:
+        return
+    cache = caches["default"]
+    user = factories.user(Role.AGENT)
+    RoleBackend().get_all_permissions(user)
+    for n in range(800):  # what a few hundred other users' answers take
+        cache.set(f"test:other:{n}", n)
+    again = User.objects.get(pk=user.pk)  # the same user's next request
+    with CaptureQueriesContext(connection) as queries:
+        assert RoleBackend().get_all_permissions(again)
+    assert len(queries) == 0  # from the cache, not recomputed

@@ -203,7 +203,15 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Per-user answers (permissions, region scope, the pop's scope) are a few entries per
+    # signed-in user: the default of 300 entries would throw them out again and again once
+    # a hundred agents work (every request recomputing its user's permissions).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("HOTLINE_LOCAL_CACHE_ENTRIES", 20000)},
+        }
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "hotline.push.memory_layer.SweptInMemoryChannelLayer"}}
 # How pushes cross processes (docs/decisions/0006-push-topology.md): through the shared Redis
 # channel layer, or (embedded) through the database relay into the web process's layer.
