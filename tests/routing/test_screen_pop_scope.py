@@ -164,3 +164,29 @@ def test_the_pop_panel_finds_the_offer_before_reading_the_call():
         for q in reads.captured_queries
     ]
     assert tables == ["steps", "record"]
+
+
+def test_the_pop_panel_shows_the_customer_only_within_the_agents_scope(client):
+    from hotline.telephony.models import CallStep
+
+    city, town = factories.region("city"), factories.region("town")
+    mine, other = configure(agents=2)
+    mine.regions.set([city])
+    other.regions.set([town])
+    customer = known_caller(city)
+    for n, agent in enumerate((mine, other)):
+        record = CallRecord.objects.create(
+            call_id=f"c{n}",
+            channel=f"sim-{n}",
+            caller="13912345678",
+            customer=customer,
+            state="ringing",
+            offered_at=timezone.now(),
+            queue="tv",
+        )
+        CallStep.objects.create(call=record, at=timezone.now(), kind="ringing", agent=agent)
+    client.force_login(mine)
+    assert customer.name in client.get("/desk/pop/c0/").content.decode()
+    client.force_login(other)
+    panel = client.get("/desk/pop/c1/")
+    assert panel.status_code == 200 and customer.name not in panel.content.decode()

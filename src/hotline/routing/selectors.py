@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from hotline.accounts.models import User
 from hotline.catalog.models import StatisticItem
 from hotline.customers.models import ServiceAccount, Subscription
-from hotline.customers.selectors import customer_timeline, get_customer_for
+from hotline.customers.selectors import customer_if_visible, customer_timeline
 from hotline.periods import within_days
 from hotline.routing import hooks, labels
 from hotline.routing.models import AgentSkill, AgentStatus, NotReadyReason, Queue
@@ -134,12 +134,8 @@ def screen_pop(user: Any, call: CallRecord) -> dict[str, Any]:
     """What the desktop shows of a call, before and after answering: the caller's customer
     (within the agent's scope) with accounts, last interactions, open orders and the area
     fault of their region; the IVR path; the queue; the call script."""
-    customer = None
-    if call.customer_id:
-        try:
-            customer = get_customer_for(user, call.customer_id)
-        except Http404:
-            customer = None
+    # The call's customer as read with it (``call_for_desk``), if the agent's scope allows.
+    customer = customer_if_visible(user, call.customer) if call.customer_id else None
     accounts: list[ServiceAccount] = []
     if customer is not None:
         accounts = list(
