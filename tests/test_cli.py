@@ -70,3 +70,11 @@ def test_run_on_another_port_has_its_demo_boss_beside_it(monkeypatch):
     monkeypatch.setenv("HOTLINE_ENV", "production")  # production names its BOSS itself
     cli._demo_boss_beside(8061)
     assert "HOTLINE_BOSS_URL" not in cli.os.environ
+
+
+def test_the_printed_logins_line_up_in_chinese_too():
+    from hotline.cli import _padded
+
+    assert _padded("座席", 12) == "座席" + " " * 8
+    assert _padded("系统管理员", 12) == "系统管理员" + " " * 2
+    assert _padded("agent", 12) == "agent" + " " * 7

@@ -51,6 +51,14 @@ def _demo_boss_beside(port: int) -> None:
         os.environ.setdefault("HOTLINE_BOSS_URL", f"http://127.0.0.1:{port + 1}/demo-boss/api/v1")
 
 
+def _padded(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
+    import unicodedata
+
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - columns)
+
+
 def _print_logins(host: str, port: int) -> None:
     from django.conf import settings
 
@@ -60,7 +68,7 @@ def _print_logins(host: str, port: int) -> None:
     print(f"Links in text messages start with {settings.PUBLIC_URL}/ (HOTLINE_PUBLIC_URL)\n")
     print("Demo logins (one per role):")
     for username, password, role in demo_logins():
-        print(f"  {role:<12} {username:<12} {password}")
+        print(f"  {_padded(str(role), 12)} {username:<12} {password}")
     print(flush=True)
 
 

@@ -455,3 +455,20 @@ def test_admin_lists_the_outbox_masking_numbers_for_who_may_not_unmask(
     html = page.content.decode()
     assert "139****5678" in html
     assert NUMBER not in html
+
+
+def test_the_console_gateway_logs_phone_numbers_in_the_text_masked(caplog):
+    from hotline.integrations.sms.console import ConsoleSmsGateway
+
+    text = (
+        "【热线】工单 WO20261123-000004 故障维修：淹城人家9幢401室，邱艳 13075406594，"
+        "座机 0519-88001234。确认码 497406，预计 2026-11-25 18:00 修复。"
+    )
+    with caplog.at_level("INFO", logger="hotline.sms.console"):
+        ConsoleSmsGateway().send("13912345678", text, reference="sms-1")
+    logged = caplog.records[-1].getMessage()
+    assert "13075406594" not in logged and "130****6594" in logged
+    assert "88001234" not in logged and "051******1234" in logged
+    assert "139****5678" in logged  # the recipient
+    for kept in ("WO20261123-000004", "497406", "2026-11-25 18:00"):
+        assert kept in logged

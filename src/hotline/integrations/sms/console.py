@@ -6,12 +6,22 @@ The outbox rows are the visible result: admins read them under Integrations → 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from hotline.audit.masking import mask_phone
 from hotline.integrations.sms.port import DeliveryReport, DeliveryState, SmsAccepted
 
 logger = logging.getLogger("hotline.sms.console")
+# A phone number in a message's text (the contact a technician is to call): mobiles and
+# landlines with or without their area code, not order numbers, codes or dates.
+_PHONE_IN_TEXT = re.compile(r"(?<![\w-])(?:\d{3,4}-\d{7,8}|\d{7,12})(?![\w-])")
+
+
+def masked_text(text: str) -> str:
+    """``text`` as the log shows it: phone numbers masked (the log is read by people who
+    may not see them; the message itself went out whole)."""
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 class ConsoleSmsGateway:
@@ -20,7 +30,9 @@ class ConsoleSmsGateway:
 
     def send(self, to: str, text: str, *, reference: str) -> SmsAccepted:
         message_id = "console-" + uuid.uuid4().hex[:16]
-        logger.info("SMS %s to %s [%s]: %s", message_id, mask_phone(to), reference, text)
+        logger.info(
+            "SMS %s to %s [%s]: %s", message_id, mask_phone(to), reference, masked_text(text)
+        )
         return SmsAccepted(message_id=message_id, parts=segments(text), delivered=True)
 
     def delivery_status(self, message_id: str) -> DeliveryReport | None:
