@@ -140,6 +140,20 @@ def test_address_parts_kind_and_vip_are_normalised(field, raw, stored):
     assert field.check(raw) == stored
 
 
+@pytest.mark.parametrize("raw", ["=cmd|'/Ccalc'!A0", "40;DROP", "1203室<b>", "+1"])
+def test_building_unit_and_room_refuse_what_is_no_number_or_short_name(raw):
+    for field in (fields.BUILDING, fields.UNIT, fields.ROOM):
+        with pytest.raises(fields.FieldProblem) as problem:
+            field.check(raw)
+        assert problem.value.code == "address_part"
+
+
+def test_building_unit_and_room_keep_short_names():
+    assert fields.BUILDING.check("东楼") == "东"
+    assert fields.BUILDING.check("12-1") == "12-1"
+    assert fields.ROOM.check("B101") == "B101"
+
+
 def test_a_full_address_is_split_into_the_parts_the_search_matches():
     parts = split_address("江苏省常州市武进区延政中路翠竹苑40幢3单元1203室")
     assert parts.as_dict() == {

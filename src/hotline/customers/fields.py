@@ -58,6 +58,10 @@ MESSAGES: dict[str, Promise] = {
     "kind": _("Unknown kind: use 个人 (person) or 单位 (company)."),
     "vip_level": _("The VIP level is a whole number from 0 to 9."),
     "too_many_phones": _("Phones: at most %(max)d numbers per customer."),
+    "address_part": _(
+        "Use the number or short name only: letters, digits, Chinese characters and '-' "
+        "(such as 40, A or 12-1)."
+    ),
 }
 
 # A customer's phone numbers, all doors together (form, API, adding one, filling in): a
@@ -286,11 +290,30 @@ REGION = CustomerField("region", _("Region code"), required=True)
 DISTRICT = CustomerField("district", _("District"), max_length=50)
 STREET = CustomerField("street", _("Street"), max_length=100)
 COMPOUND = CustomerField("compound", _("Residential compound"), max_length=100)
+# What is left of a building, unit or room once its word is taken off ("40幢" → "40"): a
+# number or a short name, never a formula or punctuation a spreadsheet or a search reads.
+_DESIGNATION = re.compile(r"[0-9A-Za-z\u3400-\u9fff-]*")
+
+
+def _designation(normalize: Callable[[str], str]) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        value = normalize(text)
+        if not _DESIGNATION.fullmatch(value):
+            raise FieldProblem("address_part")
+        return value
+
+    return check
+
+
 BUILDING = CustomerField(
-    "building", _("Building"), normalize=addresses.normalize_building, max_length=20
+    "building", _("Building"), normalize=_designation(addresses.normalize_building), max_length=20
 )
-UNIT = CustomerField("unit", _("Unit"), normalize=addresses.normalize_unit, max_length=20)
-ROOM = CustomerField("room", _("Room"), normalize=addresses.normalize_room, max_length=20)
+UNIT = CustomerField(
+    "unit", _("Unit"), normalize=_designation(addresses.normalize_unit), max_length=20
+)
+ROOM = CustomerField(
+    "room", _("Room"), normalize=_designation(addresses.normalize_room), max_length=20
+)
 ADDRESS = CustomerField("address", _("Address"), max_length=300)
 VIP_LEVEL = CustomerField("vip_level", _("VIP level"), normalize=_vip_level)
 
