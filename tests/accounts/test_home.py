@@ -132,6 +132,16 @@ def test_profile_saves_time_zone_and_times_render_in_it(world, client):
     assert "time_zone" in bad.context["form"].errors
 
 
+def test_a_display_name_with_a_direction_override_is_refused_under_it(world, client):
+    user = factories.user(Role.AGENT, regions=[world.d1])
+    client.force_login(user)
+    typed = {"display_name": "李\u202e娜", "time_zone": "Asia/Shanghai"}
+    response = client.post(reverse("accounts:profile"), typed)
+    assert "U+202E" in response.context["form"].errors["display_name"][0]
+    user.refresh_from_db()
+    assert "\u202e" not in user.display_name
+
+
 def test_team_lead_sees_own_team_members(world, client):
     lead = factories.user(Role.TEAM_LEAD, regions=[world.s2a])
     from hotline.accounts.models import Team

@@ -19,6 +19,7 @@ from hotline.accounts.audit_display import (
 )
 from hotline.accounts.models import AuditEntry, Region, Role, Team, Technician, User
 from hotline.accounts.permission_labels import TranslatedPermissionsMixin
+from hotline.typed_text import PlainTextAdmin
 
 admin.site.site_header = _("Hotline administration")
 admin.site.site_title = _("Hotline")
@@ -26,7 +27,7 @@ admin.site.index_title = _("Configuration")
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(PlainTextAdmin, admin.ModelAdmin):
     list_display = ["name", "code", "level", "parent", "path"]
     list_filter = ["level"]
     search_fields = ["name", "code"]
@@ -34,14 +35,14 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(TranslatedPermissionsMixin, admin.ModelAdmin):
+class RoleAdmin(TranslatedPermissionsMixin, PlainTextAdmin, admin.ModelAdmin):
     list_display = ["code", "label_zh", "label_en", "all_regions", "admin_site"]
     filter_horizontal = ["permissions"]
     search_fields = ["code", "label_zh", "label_en"]
 
 
 @admin.register(User)
-class UserAdmin(TranslatedPermissionsMixin, BaseUserAdmin):
+class UserAdmin(TranslatedPermissionsMixin, PlainTextAdmin, BaseUserAdmin):
     list_display = ["username", "display_name", "role", "team", "is_active", "last_login"]
     list_filter = ["role", "team", "is_active"]
     search_fields = ["username", "display_name", "employee_no"]
@@ -110,19 +111,19 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(TranslatedPermissionsMixin, BaseGroupAdmin):
+class GroupAdmin(TranslatedPermissionsMixin, PlainTextAdmin, BaseGroupAdmin):
     pass
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(PlainTextAdmin, admin.ModelAdmin):
     list_display = ["name", "lead", "region"]
     search_fields = ["name"]
     autocomplete_fields = ["lead", "region"]
 
 
 @admin.register(Technician)
-class TechnicianAdmin(admin.ModelAdmin):
+class TechnicianAdmin(PlainTextAdmin, admin.ModelAdmin):
     list_display = ["user", "skills", "active", "max_open_orders"]
     list_filter = ["active"]
     search_fields = ["user__username", "user__display_name", "skills"]

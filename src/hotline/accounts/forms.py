@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.models import AuditEntry, User
+from hotline.typed_text import PlainTextValidator
 from hotline.widgets import DateInput
 
 
@@ -63,6 +64,9 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z)
         self.fields["time_zone"].choices = [(z, z) for z in zones]
+        # Colleagues read the name on orders, calls and the team board.
+        name = self.fields["display_name"]
+        name.validators.append(PlainTextValidator(name.label))
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):

@@ -20,6 +20,7 @@ from hotline.calendars.models import (
 )
 from hotline.calendars.official import SCHEDULES
 from hotline.calendars.selectors import missing_holiday_years
+from hotline.typed_text import PlainTextAdmin
 
 
 def _warn_missing(request: HttpRequest) -> None:
@@ -37,7 +38,7 @@ def _warn_missing(request: HttpRequest) -> None:
         )
 
 
-class WorkingPeriodInline(admin.TabularInline):
+class WorkingPeriodInline(PlainTextAdmin, admin.TabularInline):
     model = WorkingPeriod
     extra = 0
 
@@ -68,7 +69,7 @@ class ServiceWritesMixin:
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(ServiceWritesMixin, admin.ModelAdmin):
+class BusinessCalendarAdmin(ServiceWritesMixin, PlainTextAdmin, admin.ModelAdmin):
     list_display = ["name", "is_default", "always_open", "observe_holidays", "time_zone"]
     fields = [
         "name",
@@ -93,7 +94,7 @@ class BusinessCalendarAdmin(ServiceWritesMixin, admin.ModelAdmin):
 
 
 @admin.register(HolidayDay)
-class HolidayDayAdmin(ServiceWritesMixin, admin.ModelAdmin):
+class HolidayDayAdmin(ServiceWritesMixin, PlainTextAdmin, admin.ModelAdmin):
     list_display = ["day", "weekday", "name", "kind"]
     list_filter = ["kind", "name"]
     date_hierarchy = "day"
@@ -108,7 +109,7 @@ class HolidayDayAdmin(ServiceWritesMixin, admin.ModelAdmin):
 
 
 @admin.register(HolidayYear)
-class HolidayYearAdmin(ServiceWritesMixin, admin.ModelAdmin):
+class HolidayYearAdmin(ServiceWritesMixin, PlainTextAdmin, admin.ModelAdmin):
     list_display = ["year", "source", "entered_at"]
     actions = ["load_official"]
     save_service = staticmethod(services.holiday_year_save)

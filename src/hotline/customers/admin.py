@@ -8,10 +8,11 @@ from hotline.audit.masking import mask_id_number, mask_phone
 from hotline.audit.record import audit_record
 from hotline.customers import fields, services
 from hotline.customers.models import Customer
+from hotline.typed_text import PlainTextAdmin
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(PlainTextAdmin, admin.ModelAdmin):
     list_display = ["id", "name", "masked_phone", "masked_id_number", "region", "vip_level"]
     list_filter = ["kind", "vip_level"]
     search_fields = ["=phone", "=id_number", "=name"]

@@ -31,10 +31,11 @@ from hotline.integrations.webhooks.services import (
     webhook_delivery_redeliver,
     webhook_endpoint_rotate_secret,
 )
+from hotline.typed_text import PlainTextAdmin
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
+class ApiClientAdmin(PlainTextAdmin, admin.ModelAdmin):
     list_display = ["name", "user", "active", "created_at"]
     list_filter = ["active"]
     search_fields = ["name"]
@@ -54,7 +55,7 @@ class ApiTokenForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(PlainTextAdmin, admin.ModelAdmin):
     form = ApiTokenForm
     list_display = [
         "prefix",
@@ -165,7 +166,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(PlainTextAdmin, admin.ModelAdmin):
     form = WebhookEndpointForm
     list_display = ["name", "masked_url", "event_list", "active", "created_at"]
     list_filter = ["active"]

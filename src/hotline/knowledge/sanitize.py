@@ -14,6 +14,8 @@ from html.parser import HTMLParser
 
 import nh3
 
+from hotline.typed_text import without_unsafe_text
+
 ALLOWED_TAGS = {
     "a", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "div",
     "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
@@ -42,7 +44,16 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
 
 
 def clean_html(html: str) -> str:
-    """The safe subset of ``html``."""
+    """The safe subset of ``html``, without control and text-direction characters.
+
+    Those are dropped rather than refused: an editor cannot see them in the rich-text editor
+    to take them out (they come in with text pasted from Word or a web page), and the server
+    already rewrites the body (scripts and styles go). ``nh3`` writes a character reference
+    (``&#x202E;``) as the character itself, so removing them from its output catches both."""
+    return without_unsafe_text(_sanitised(html))
+
+
+def _sanitised(html: str) -> str:
     return nh3.clean(
         html or "",
         tags=ALLOWED_TAGS,

@@ -11,10 +11,11 @@ from django.http import HttpRequest
 
 from hotline.routing.commands import switchboard_command
 from hotline.routing.models import Queue
+from hotline.typed_text import PlainTextAdmin
 
 
 @admin.register(Queue)
-class QueueAdmin(admin.ModelAdmin):
+class QueueAdmin(PlainTextAdmin, admin.ModelAdmin):
     list_display = [
         "code",
         "label_zh",

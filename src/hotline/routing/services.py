@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext
 
 from hotline import events
 from hotline.audit.context import acting_as
@@ -24,6 +24,7 @@ from hotline.routing.selectors import disposition_required
 from hotline.routing.traffic import parse_mix
 from hotline.stored_text import Stored, in_site_language, labels, stored
 from hotline.telephony.models import CallRecord, CallStep
+from hotline.typed_text import check_texts
 
 HANDLED = ("answered", "transferred", "consult_answered", "conference_joined")
 
@@ -111,6 +112,7 @@ def call_wrap_up(
         raise ValidationError({"call": _("This is not your call.")})
     if call.steps.filter(agent=by, kind="wrapped_up").exists():
         raise ValidationError({"call": _("This call is already wrapped up.")})
+    check_texts({"note": (_("Note"), note)})
     if disposition is not None and disposition.applies_to == StatisticItem.AppliesTo.ORDERS:
         raise ValidationError({"disposition": _("This statistic item is not for calls.")})
     if disposition is None and disposition_required(call):
@@ -161,6 +163,7 @@ def agent_state_set(*, agent: Any, by: Any, op: str, reason: str = "") -> dict[s
         raise ValidationError({"state": _("Unknown state.")})
     if op == "not_ready" and not reason:
         raise ValidationError({"reason": _("Give a reason.")})
+    check_texts({"reason": (_("Reason"), reason)})  # shown to the agent, kept in the log
     result = _check(
         switchboard_command({"op": op, "agent": agent.pk, "reason": reason, "by": by.pk})
     )
@@ -212,7 +215,10 @@ def traffic_update(
 ) -> TrafficSetting:
     errors: dict[str, Any] = {}  # every field that is wrong, named at once
     try:
+        check_texts({"ivr_mix": (_("IVR key mix"), ivr_mix)})
         parse_mix(ivr_mix)
+    except ValidationError as error:
+        errors.update(error.error_dict)
     except ValueError as error:
         part = error.args[0]
         errors["ivr_mix"] = _("Cannot read “%(part)s”: write key:weight.") % {"part": part}
@@ -280,6 +286,14 @@ EDIT_ERRORS = {
 }
 
 
+# The node fields typed as text, by the words the editor shows (refusals name the field).
+NODE_FIELD_LABELS = {
+    "label": gettext_lazy("Label"),
+    "prompt": gettext_lazy("Prompt"),
+    "message": gettext_lazy("Message"),
+}
+
+
 def ivr_working_tree(flow: IvrFlow) -> dict[str, Any]:
     """What the editor shows: the draft, else the published tree, else a first empty menu."""
     if flow.draft is not None:
@@ -289,6 +303,13 @@ def ivr_working_tree(flow: IvrFlow) -> dict[str, Any]:
 
 
 def ivr_flow_create(*, code: str, name: str, number: str, by: Any) -> IvrFlow:
+    check_texts(
+        {
+            "code": (_("Code"), code),
+            "name": (pgettext("of a thing", "Name"), name),
+            "number": (_("Called number"), number),
+        }
+    )
     flow = IvrFlow(code=code.strip(), name=name.strip(), number=number.strip())
     flow.draft = dict(ivr_edit.STARTER, options={})
     flow.full_clean()
@@ -307,6 +328,10 @@ def ivr_draft_edit(
     with acting_as(by), transaction.atomic():
         flow = IvrFlow.objects.select_for_update().get(pk=flow.pk)
         tree = ivr_working_tree(flow)
+        if op == "save":
+            check_texts(
+                {key: (NODE_FIELD_LABELS.get(key, key), value) for key, value in values.items()}
+            )
         try:
             if op == "save":
                 node = ivr_edit.node_at(tree, path)

@@ -19,22 +19,23 @@ from hotline.tickets.models import (
     TicketHistory,
     TicketTimer,
 )
+from hotline.typed_text import PlainTextAdmin
 
 
-class FormFieldInline(admin.TabularInline):
+class FormFieldInline(PlainTextAdmin, admin.TabularInline):
     model = FormField
     extra = 0
     fields = ["sort_order", "key", "label_zh", "label_en", "kind", "required", "choices"]
 
 
-class SlaRuleInline(admin.TabularInline):
+class SlaRuleInline(PlainTextAdmin, admin.TabularInline):
     model = SlaRule
     extra = 0
     autocomplete_fields = ["policy"]
 
 
 @admin.register(OrderType)
-class OrderTypeAdmin(admin.ModelAdmin):
+class OrderTypeAdmin(PlainTextAdmin, admin.ModelAdmin):
     list_display = [
         "code",
         "label_zh",
@@ -53,7 +54,7 @@ class OrderTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(PlainTextAdmin, admin.ModelAdmin):
     list_display = [
         "code",
         "label_zh",
@@ -71,7 +72,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(FeeItem)
-class FeeItemAdmin(admin.ModelAdmin):
+class FeeItemAdmin(PlainTextAdmin, admin.ModelAdmin):
     list_display = ["code", "label_zh", "label_en", "amount", "active"]
     list_editable = ["amount", "active"]
 

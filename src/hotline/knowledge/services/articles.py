@@ -32,6 +32,7 @@ from hotline.knowledge.models import (
 )
 from hotline.knowledge.sanitize import clean_html, html_to_text
 from hotline.knowledge.search.index import index_article
+from hotline.typed_text import check_texts, text_error
 
 MAX_BODY = 500_000
 
@@ -74,8 +75,33 @@ UPDATABLE = [
 ]
 
 
+def _unsafe_text(data: ArticleData) -> dict[str, Any]:
+    """The fields whose text holds a control or text-direction character, each error naming
+    its field; read before the spaces are tidied (``split`` takes some controls for spaces).
+    The body is not among them: ``clean_html`` drops those characters, as it drops scripts."""
+    texts = {
+        "title": (_("Title"), data.title or ""),
+        "tags": (_("Tags"), "".join(data.tags)),
+        "contacts": (
+            _("Contacts"),
+            "".join(str(row.get(key, "")) for row in data.contacts for key in CONTACT_FIELDS),
+        ),
+        "contexts": (
+            _("Suggestion contexts"),
+            "".join(code or "" for _kind, code in data.contexts),
+        ),
+    }
+    return {
+        name: error
+        for name, (label, value) in texts.items()
+        if (error := text_error(value, label)) is not None
+    }
+
+
 def _clean_data(data: ArticleData) -> ArticleData:
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = _unsafe_text(data)
+    if errors:
+        raise ValidationError(errors)
     data.title = " ".join((data.title or "").split())
     if not data.title:
         errors["title"] = _("An article needs a title.")
@@ -231,6 +257,7 @@ def article_update(*, article: Article, data: ArticleData, by: Any, note: str = 
     """Change an article; a content change is a new version (a published one stays live)."""
     if not can_edit_article(by, article):
         raise PermissionDenied(_("You may not edit this article."))
+    check_texts({"note": (_("What changed"), note)})
     data = _clean_data(data)
     group = data.group if data.group is not None else article.group
     _check_group(by, group)

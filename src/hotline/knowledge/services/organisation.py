@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from hotline.audit.context import acting_as
 from hotline.audit.record import audit_deleted, audit_record, audit_saved
@@ -17,6 +18,7 @@ from hotline.events import publish
 from hotline.knowledge.access import EDIT, MANAGE, SYNONYMS
 from hotline.knowledge.models import Attachment, Directory, KnowledgeGroup, SynonymGroup
 from hotline.knowledge.search.synonyms import forget_synonyms, split_terms
+from hotline.typed_text import check_texts
 
 MAX_UPLOAD = 20 * 1024 * 1024
 ALLOWED_UPLOADS = {
@@ -47,6 +49,12 @@ def group_save(
 ) -> KnowledgeGroup:
     """Create or change a group with who reads and who edits it."""
     _require(by, MANAGE)
+    check_texts(
+        {
+            "name": (pgettext("of a thing", "Name"), name),
+            "description": (_("Description"), description),
+        }
+    )
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError({"name": _("A group needs a name.")})
@@ -92,6 +100,7 @@ def directory_save(
 ) -> Directory:
     """Create, rename or move a directory (its subtree's paths follow, in one transaction)."""
     _require(by, EDIT)
+    check_texts({"name": (_("Directory name"), name)})
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError({"name": _("A directory needs a name.")})
@@ -126,6 +135,7 @@ def synonym_group_save(
 ) -> SynonymGroup:
     """Create or change a synonym group ("机顶盒 / 盒子 / STB"); searches use it at once."""
     _require(by, SYNONYMS)
+    check_texts({"terms": (_("Words with the same meaning"), terms)})
     words = split_terms(terms)
     if len(words) < 2:
         raise ValidationError({"terms": _("A synonym group needs at least two words.")})
@@ -165,6 +175,8 @@ def attachment_upload(*, by: Any, upload: UploadedFile, article: Any = None) -> 
         raise ValidationError({"file": _("This kind of file cannot be attached.")})
     if upload.size is None or upload.size > MAX_UPLOAD:
         raise ValidationError({"file": _("A file has at most 20 MB.")})
+    # Readers see the name: "invoice\u202egpj.exe" would show as "invoiceexe.jpg".
+    check_texts({"file": (_("File name"), upload.name or "")})
     with acting_as(by), transaction.atomic():
         attachment = Attachment(
             article=article,

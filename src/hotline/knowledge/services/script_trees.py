@@ -16,6 +16,7 @@ from django.utils.translation import pgettext
 
 from hotline.ids import parse_id
 from hotline.knowledge.models import Article
+from hotline.typed_text import check_texts, text_error
 
 STEP_KINDS = ("say", "ask", "suggest", "link")
 MAX_TEXT = 1000
@@ -156,6 +157,8 @@ def tree_errors(tree: dict[str, Any]) -> list[str]:
         text = str(step.get("text") or "").strip()
         if len(text) > MAX_TEXT:
             errors.append(_("%(step)s: the text is too long.") % {"step": name})
+        if problem := text_error(str(step.get("text") or ""), name):
+            errors.extend(problem.messages)
         if kind not in STEP_KINDS:
             errors.append(_("%(step)s is of an unknown kind.") % {"step": name})
         elif kind == "say" and not text:
@@ -175,8 +178,11 @@ def tree_errors(tree: dict[str, Any]) -> list[str]:
                         _("%(step)s has an answer without an id of its own.") % {"step": name}
                     )
                 seen.add(answer_id)
-                if not str(answer.get("label") or "").strip():
+                label = str(answer.get("label") or "").strip()
+                if not label:
                     errors.append(_("%(step)s (ask): an answer is empty.") % {"step": name})
+                elif problem := text_error(label, _("%(step)s, answer") % {"step": name}):
+                    errors.extend(problem.messages)
         elif kind == "suggest":
             if not step.get("order_type") and not step.get("statistic_item"):
                 errors.append(
@@ -252,8 +258,18 @@ def _blank_step(tree: dict[str, Any], kind: str) -> dict[str, Any]:
     return step
 
 
+def _text_label(item: dict[str, Any]) -> str:
+    """The label of the field the editor typed ``item``'s text into."""
+    if "steps" in item and "label" in item:
+        return pgettext("call script", "Answer")
+    return {"say": _("Text to say"), "ask": _("Question")}.get(item.get("type", ""), _("Text"))
+
+
 def _edit(tree: dict[str, Any], item_id: str, values: dict[str, Any]) -> None:
     item, _siblings = _find(tree, item_id)
+    check_texts(
+        {key: (_text_label(item), values[key]) for key in ("text", "label") if key in values}
+    )
     if "steps" in item and "label" in item:  # an answer
         item["label"] = " ".join(str(values.get("label", item["label"])).split())[:100]
         return
@@ -292,6 +308,7 @@ def apply_change(tree: dict[str, Any], op: str, values: dict[str, Any]) -> str:
         step, _siblings = _find(tree, item_id)
         if step.get("type") != "ask":
             raise ValidationError({"item": _("Only a question has answers.")})
+        check_texts({"label": (pgettext("call script", "Answer"), values.get("label"))})
         answer = {"id": _next_id(tree, "a"), "label": "", "steps": []}
         answer["label"] = " ".join(str(values.get("label") or "").split())[:100]
         step["answers"].append(answer)

@@ -40,6 +40,7 @@ from hotline.knowledge.services.script_trees import (
     new_tree,
     walk,
 )
+from hotline.typed_text import check_texts
 
 
 def _check_editor(by: Any) -> None:
@@ -73,6 +74,13 @@ class ScriptSettings:
 
 
 def _clean_settings(data: ScriptSettings) -> ScriptSettings:
+    check_texts(
+        {
+            "name": (_("Script name"), data.name),
+            "description": (_("Description"), data.description),
+            "ivr_choices": (_("IVR choices"), "".join(str(code) for code in data.ivr_choices)),
+        }
+    )
     data.name = " ".join((data.name or "").split())
     if not data.name:
         raise ValidationError({"name": _("A call script needs a name.")})
@@ -173,6 +181,7 @@ def script_save(
 ) -> CallScriptVersion:
     """The draft as a new version (checked first); published at once with ``publish_it``."""
     _check_editor(by)
+    check_texts({"note": (_("What changed"), note)})
     with acting_as(by), transaction.atomic():
         script = CallScript.objects.select_for_update().get(pk=script.pk)
         tree = copy.deepcopy(script.draft)

@@ -118,11 +118,25 @@ def script_list(request: HttpRequest) -> HttpResponse:
     return render(request, "knowledge/scripts.html", {"scripts": scripts, "form": form})
 
 
-def _editor_context(script: CallScript, focus: str = "", error: str = "") -> dict[str, Any]:
+def _show_typed(tree: dict[str, Any], typed: dict[str, Any]) -> None:
+    """Put the text of a refused edit back on its step or answer (in the copy shown, not the
+    draft), so the editor corrects what they typed instead of typing it again."""
+    for step, _position, _siblings in script_trees.iter_steps(tree.get("steps") or []):
+        for item in [step, *(step.get("answers") or [])]:
+            if item.get("id") == typed.get("item"):
+                item.update({key: typed[key] for key in ("text", "label") if key in typed})
+                return
+
+
+def _editor_context(
+    script: CallScript, focus: str = "", error: str = "", typed: dict[str, Any] | None = None
+) -> dict[str, Any]:
     order_types: list[Any] = []
     if apps.is_installed("hotline.tickets"):
         order_types = list(apps.get_model("tickets", "OrderType").objects.filter(active=True))
     tree = copy.deepcopy(script.draft or script_trees.new_tree())
+    if typed:
+        _show_typed(tree, typed)
     links = [
         step
         for step, _p, _s in script_trees.iter_steps(tree.get("steps") or [])
@@ -188,20 +202,23 @@ def script_draft(request: HttpRequest, pk: int) -> HttpResponse:
     """One change to the draft; answers the tree (htmx) or goes back to the editor."""
     script = _get_script(pk)
     values = {key: request.POST[key] for key in DRAFT_FIELDS if key in request.POST}
-    focus, error = "", ""
+    op = request.POST.get("op", "")
+    focus, error, typed = "", "", None
     try:
-        focus = script_services.draft_change(
-            script=script, op=request.POST.get("op", ""), values=values, by=request.user
-        )
+        focus = script_services.draft_change(script=script, op=op, values=values, by=request.user)
     except ValidationError as problem:
         error = " ".join(problem.messages)
+        if op == "edit":
+            focus, typed = values.get("item", ""), values
     script.refresh_from_db()
     if not request.headers.get("HX-Request"):
         if error:
             messages.error(request, error)
         return redirect("knowledge:script", pk=script.pk)
     response = render(
-        request, "knowledge/_script_tree.html", _editor_context(script, focus=focus, error=error)
+        request,
+        "knowledge/_script_tree.html",
+        _editor_context(script, focus=focus, error=error, typed=typed),
     )
     if error:
         response.status_code = 200  # htmx swaps it in, with the message

@@ -3,6 +3,7 @@ node (htmx), validation in clear words, publishing, the versions and a preview w
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.contrib import messages
@@ -143,9 +144,17 @@ def _node_view(
 
 
 def _editor_context(
-    flow: IvrFlow, *, checked: bool = False, error: str = "", focus: str = ""
+    flow: IvrFlow,
+    *,
+    checked: bool = False,
+    error: str = "",
+    focus: str = "",
+    typed: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     tree = services.ivr_working_tree(flow)
+    if typed:  # a refused edit: its node shows what was typed (the draft is unchanged)
+        with contextlib.suppress(ivr_edit.EditError):
+            tree = ivr_edit.set_fields(tree, focus, typed)
     problems = problems_in_words(tree) if checked else []
     by_path: dict[str, list[str]] = {}
     for problem in problems:
@@ -228,7 +237,8 @@ def ivr_edit_node(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as error:
         message = "; ".join(m for ms in error.message_dict.values() for m in ms)
-        return _editor(request, flow, status=400, error=message, focus=path)
+        typed = values if request.POST.get("op") == "save" else None
+        return _editor(request, flow, status=400, error=message, focus=path, typed=typed)
     return _editor(request, flow, checked=request.POST.get("checked") == "1", focus=path)
 
 
