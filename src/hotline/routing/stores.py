@@ -298,7 +298,11 @@ def call_step(
         CallStep.objects.create(
             call=record, at=when, kind=kind, agent_id=agent_id, detail=detail or {}
         )
-        if kind == "abandoned" and record.customer_id:
+        if (
+            kind == "abandoned"
+            and record.customer_id
+            and record.direction == CallRecord.Direction.INBOUND
+        ):
             _missed_call_on_timeline(record, when)
         if publish:
             data = _call_data(record, kind=kind, at=at)
