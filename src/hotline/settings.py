@@ -264,13 +264,18 @@ AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
 
 # With Redis, sessions are read from the shared cache and written through to the database.
-# A per-process memory cache could keep a logged-out session alive in another worker, so
-# without Redis sessions stay in the database only.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.db"
-)
+# Without it, the one web process of ``hotline run`` keeps them in its memory for a minute at
+# most (accounts/session_cache.py); several web processes read them from the database, since
+# one process's copy could keep a session signed out in another alive.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+if not REDIS_URL and PUSH_LOCAL_SEND:
+    CACHES["sessions"] = {
+        "BACKEND": "hotline.accounts.session_cache.ShortLivedMemoryCache",
+        "OPTIONS": {"MAX_ENTRIES": 20000, "MAX_SECONDS": 60},
+    }
+    SESSION_CACHE_ALIAS = "sessions"
+elif not REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())  # one shift
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

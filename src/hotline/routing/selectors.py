@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -113,19 +113,18 @@ def wrap_up_owed(agent: Any) -> CallRecord | None:
 def call_for_desk(user: Any, call_id: str) -> CallRecord:
     """A call the agent was offered or took (404 otherwise): the screen pop and wrap-up.
 
-    The offer is looked up before the record is read: each read outside a transaction sees
-    the latest commit, so the record is at least as new as the offer found, with the queue
-    and IVR choices written before it (the pop reaches the desk before the switchboard's
-    writer commits, decision 0023, and the desk asks again until the offer is there)."""
-    offered = CallStep.objects.filter(
-        call__call_id=call_id, kind__in=OFFERED_TO, agent=user
-    ).exists()
+    The offer and the record are read in one statement, so from one snapshot: the record
+    found with the offer holds the queue and IVR choices written with or before it (the pop
+    reaches the desk before the switchboard's writer commits, decision 0023, and the desk
+    asks again until the offer is there)."""
+    offers = CallStep.objects.filter(call=OuterRef("pk"), kind__in=OFFERED_TO, agent=user)
     call = (
         CallRecord.objects.filter(call_id=call_id)
+        .annotate(offered=Exists(offers))
         .select_related("customer", "customer__region", "disposition")
         .first()
     )
-    if call is None or not (offered or call.agent_id == user.pk):
+    if call is None or not (call.offered or call.agent_id == user.pk):
         raise Http404
     return call
 
