@@ -95,6 +95,17 @@ def test_excel_export_is_a_background_job_scoped_and_masked(world, manager, logi
     assert (job.status, job.total_rows, job.processed_rows) == (ExportJob.Status.DONE, 3, 3)
 
 
+def test_a_finished_export_says_its_file_is_ready_not_the_agent_state(world, manager, login, excel):
+    client = login(manager)
+    _values, _workbook, job = excel(client)
+    page = client.get(reverse("customers:export_job", args=[job.pk])).content.decode()
+    assert "<h2>已生成</h2>" in page and "示闲" not in page
+    assert 'class="btn"' in page  # the download link looks like the site's buttons
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("customers:export_job", args=[job.pk])).content.decode()
+    assert "<h2>Ready</h2>" in page
+
+
 def test_excel_export_unmasked_for_team_lead_is_audited_once(world, team_lead, login, excel):
     values, _workbook, _job = excel(login(team_lead), "张伟")
     assert [row[1] for row in values[1:]] == ["张伟"]
