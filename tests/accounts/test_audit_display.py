@@ -171,3 +171,67 @@ def test_knowledge_actions_read_by_name_not_by_code(world, manager, client):
     assert "版本: 1" in text and "—, 1" not in text
     choices = dict(client.get(reverse("accounts:audit")).context["form"].fields["action"].choices)
     assert choices["confirm_read"] == "确认已读"
+
+
+def test_an_orders_form_reads_field_by_field_with_the_types_labels(world, manager, client):
+    from hotline.tickets.services.opening import ticket_open
+    from tests.tickets.conftest import make_desk
+
+    desk = make_desk(world)
+    order = ticket_open(
+        by=desk.agent, order_type=desk.fault, customer=world.c1a, form={"symptom": "机顶盒不开机"}
+    )
+    with audit_actor(manager):
+        audit_record(
+            action="update",
+            model="tickets.ticket",
+            object_id=str(order.pk),
+            object_repr=order.number,
+            changes={
+                "form_data": [{"symptom": "机顶盒不开机"}, {"symptom": "无信号", "gone": "x"}]
+            },
+        )
+    client.force_login(manager)
+    updated, created = rows(client, model="tickets.ticket")[:2]
+    assert "现象: 机顶盒不开机" in created
+    assert "现象: 机顶盒不开机 → 无信号" in updated and "gone: — → x" in updated
+    assert "{" not in created + updated and "'symptom'" not in created + updated
+    client.cookies["django_language"] = "en"
+    assert "Symptom: 机顶盒不开机" in rows(client, model="tickets.ticket")[1]
+
+
+def test_a_text_messages_reference_names_the_order_and_purpose_not_the_key(world, manager, client):
+    with audit_actor(manager):
+        audit_record(
+            action="create",
+            model="integrations.smsmessage",
+            object_id="5",
+            object_repr="短信 #5",
+            changes={"to": "152****4104", "reference": "ticket:418:confirmation_code:c90c658df17a"},
+        )
+    client.force_login(manager)
+    row = rows(client, model="integrations.smsmessage")[0]
+    assert "流水号: 工单 #418：确认码" in row and "c90c658df17a" not in row
+    client.cookies["django_language"] = "en"
+    row = rows(client, model="integrations.smsmessage")[0]
+    assert "reference: work order #418: confirmation code" in row
+
+
+def test_object_types_sharing_a_name_are_told_apart_in_the_filter(world, manager, client):
+    for model in (
+        "customers.tag",
+        "knowledge.tag",
+        "knowledge.attachment",
+        "tickets.ticketattachment",
+    ):
+        AuditEntry.objects.create(actor_name="x", action="create", model=model, object_id="1")
+    client.force_login(manager)
+    choices = client.get(reverse("accounts:audit")).context["form"].fields["model"].choices
+    names = [name for _value, name in choices]
+    assert len(names) == len(set(names)), names
+    named = dict(choices)
+    assert named["customers.tag"] == "标签（客户）"
+    assert named["knowledge.tag"] == "标签（知识库）"
+    assert named["customers.customer"] == "客户"  # a unique name stays as it is
+    chosen = client.get(reverse("accounts:audit"), {"model": "knowledge.tag"}).context["page"]
+    assert [e.model for e in chosen.object_list] == ["knowledge.tag"]

@@ -95,6 +95,17 @@ def test_excel_export_is_a_background_job_scoped_and_masked(world, manager, logi
     assert (job.status, job.total_rows, job.processed_rows) == (ExportJob.Status.DONE, 3, 3)
 
 
+def test_a_finished_export_says_its_file_is_ready_not_the_agent_state(world, manager, login, excel):
+    client = login(manager)
+    _values, _workbook, job = excel(client)
+    page = client.get(reverse("customers:export_job", args=[job.pk])).content.decode()
+    assert "<h2>已生成</h2>" in page and "示闲" not in page
+    assert 'class="btn"' in page  # the download link looks like the site's buttons
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("customers:export_job", args=[job.pk])).content.decode()
+    assert "<h2>Ready</h2>" in page
+
+
 def test_excel_export_unmasked_for_team_lead_is_audited_once(world, team_lead, login, excel):
     values, _workbook, _job = excel(login(team_lead), "张伟")
     assert [row[1] for row in values[1:]] == ["张伟"]
@@ -243,3 +254,42 @@ def test_the_export_form_posts_with_the_csrf_token(world, manager, login):
     form = html[html.index('action="' + reverse("customers:export", args=["csv"])) - 40 :]
     form = form[: form.index("</form>")]
     assert 'method="post"' in form and "csrfmiddlewaretoken" in form
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_excel_export_finishes_while_others_write_between_its_chunks(
+    world, manager, settings, tmp_path, monkeypatch
+):
+    """On SQLite an open read cursor (``iterator()``) pinned the job connection's snapshot:
+    once another process wrote, the job's progress update failed ("database is locked"),
+    its failure could not be recorded either, and the worker process died with it."""
+    from django.db import connection, connections
+
+    from hotline.customers.exports import services, writing
+
+    settings.VAR_DIR = tmp_path
+    settings.DATABASE_BUSY_TIMEOUT_MS = 200
+    connection.close()  # the next connection waits 200 ms for a lock, not seconds
+    monkeypatch.setattr(writing, "CHUNK", 1)
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 1)
+    other = connections.create_connection("default")
+    cell_value = writing.cell_value
+
+    def a_cell_while_someone_else_writes(value):
+        # Another process (the web, the scheduler) commits a write between two rows.
+        other.cursor().execute(
+            "UPDATE accounts_user SET last_login = CURRENT_TIMESTAMP WHERE id = %s",
+            [manager.pk],
+        )
+        return cell_value(value)
+
+    monkeypatch.setattr(writing, "cell_value", a_cell_while_someone_else_writes)
+    job = ExportJob.objects.create(created_by=manager, file_format=ExportJob.Format.XLSX)
+    try:
+        services.export_job_run(job_id=job.pk)
+    finally:
+        other.close()
+    job.refresh_from_db()
+    assert (job.status, job.processed_rows) == (ExportJob.Status.DONE, 3)
+    rows = list(load_workbook(job.file_path).worksheets[0].iter_rows(values_only=True))
+    assert len(rows) == 4 and len({row[0] for row in rows[1:]}) == 3

@@ -120,6 +120,14 @@ def test_the_page_and_its_excel_export(desk, month, client):
     assert client.get(reverse("tickets:reports")).status_code == 403
 
 
+def test_a_zero_rate_reads_as_zero_on_the_page_and_only_no_data_as_a_dash(desk, month, client):
+    client.force_login(desk.city_manager)
+    html = client.get(reverse("tickets:reports") + "?start=2026-03-01&end=2026-03-31")
+    row = next(line for line in html.content.decode().splitlines() if str(desk.tech_b.user) in line)
+    # tech_b: 2 resolved, 100 % on time, no repeat repair (0.0 %, as in the export), 2 h.
+    assert "<td>100.0</td><td>0.0</td><td>2.0</td>" in row, row
+
+
 def test_the_monthly_settlement_per_service_outlet(desk, month, client):
     fee = FeeItem.objects.create(code="visit", label_zh="上门服务费", label_en="Visit", amount=30)
     ticket_charge_add(ticket=month, by=desk.dispatcher, fee_item=fee, quantity=2)

@@ -16,6 +16,7 @@ from hotline.accounts.audit_display import (
     audit_change_lines,
     audit_model_choices,
     audit_model_label,
+    audit_names,
 )
 from hotline.accounts.models import AuditEntry, Region, Role, Team, Technician, User
 from hotline.accounts.permission_labels import TranslatedPermissionsMixin
@@ -171,7 +172,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("changes"))
     def change_lines(self, obj: AuditEntry) -> str:
-        lines = ((str(line),) for line in audit_change_lines(obj))
+        with audit_names([obj]):
+            lines = [(str(line),) for line in audit_change_lines(obj)]
         return format_html_join(mark_safe("<br>"), "{}", lines)
 
     def has_add_permission(self, request: HttpRequest) -> bool:

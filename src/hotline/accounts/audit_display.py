@@ -136,8 +136,20 @@ def audit_model_label(label_lower: str) -> str:
 
 
 def audit_model_choices(labels: list[str]) -> list[tuple[str, str]]:
-    """(value, translated name) pairs for a filter, sorted by what the reader sees."""
-    return sorted(((label, audit_model_label(label)) for label in labels), key=lambda c: c[1])
+    """(value, translated name) pairs for a filter, sorted by what the reader sees. Two types
+    with one name (a customer's tag and an article's tag) are told apart by their app's name."""
+    names = {label: audit_model_label(label) for label in labels}
+    shared = {name for name in names.values() if list(names.values()).count(name) > 1}
+    choices = []
+    for label, name in names.items():
+        model = _model(label) if name in shared else None
+        if model is not None:
+            name = _("%(type)s (%(app)s)") % {
+                "type": name,
+                "app": model._meta.app_config.verbose_name,
+            }
+        choices.append((label, name))
+    return sorted(choices, key=lambda c: c[1])
 
 
 def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
@@ -175,7 +187,15 @@ def _full_value(field: models.Field | None, value: Any) -> str:
         return _("yes") if value else _("no")
     if isinstance(value, list | tuple):
         return ", ".join(_value(None, item) for item in value) or EMPTY
+    if isinstance(value, dict):
+        # A JSON field's value: "key: value" pairs, not Python's repr with braces and quotes.
+        pairs = (f"{key}: {_value(None, item)}" for key, item in value.items())
+        return "; ".join(pairs) or EMPTY
     if field is not None:
+        if (field.model._meta.label_lower, field.name) == _SMS_REFERENCE and isinstance(value, str):
+            from hotline.tickets.notify import reference_text
+
+            return reference_text(value) or value
         if field.choices:
             return str(dict(field.flatchoices).get(value, value))
         if field.is_relation:
@@ -206,6 +226,13 @@ NAMED_MODELS = {
     "tickets.slapolicy",
     "catalog.statisticitem",
 }
+# An SMS outbox key ("ticket:418:confirmation_code:…") reads as the order and the purpose.
+_SMS_REFERENCE = ("integrations.smsmessage", "reference")
+# An order's custom form (``Ticket.form_data``) reads field by field, with the type's labels.
+_TICKET_FORM = ("tickets.ticket", "form_data")
+_form_labels: contextvars.ContextVar[dict[str, dict[str, str]] | None] = contextvars.ContextVar(
+    "audit_form_labels", default=None
+)
 _related_names: contextvars.ContextVar[dict[tuple[str, Any], str] | None] = contextvars.ContextVar(
     "audit_related_names", default=None
 )
@@ -241,14 +268,69 @@ def audit_related_names(entries: list[AuditEntry]) -> dict[tuple[str, Any], str]
     return names
 
 
+def audit_form_labels(entries: list[AuditEntry]) -> dict[str, dict[str, str]]:
+    """The form field labels of the orders whose custom form the entries changed: ``order id
+    → {field key → label}`` in the type's order (two queries)."""
+    ticket_ids = {
+        int(entry.object_id)
+        for entry in entries
+        if entry.model == _TICKET_FORM[0]
+        and isinstance(entry.changes, dict)
+        and _TICKET_FORM[1] in entry.changes
+        and entry.object_id.isdigit()
+    }
+    ticket, form_field = _model("tickets.ticket"), _model("tickets.formfield")
+    if not ticket_ids or ticket is None or form_field is None:
+        return {}
+    types = dict(
+        ticket._default_manager.filter(pk__in=ticket_ids).values_list("pk", "order_type_id")
+    )
+    by_type: dict[int, dict[str, str]] = {}
+    fields = form_field._default_manager.filter(order_type_id__in=set(types.values()))
+    for spec in fields.order_by("sort_order", "id"):
+        by_type.setdefault(spec.order_type_id, {})[spec.key] = spec.label
+    return {str(pk): by_type.get(type_id, {}) for pk, type_id in types.items()}
+
+
 @contextlib.contextmanager
 def audit_names(entries: list[AuditEntry]) -> Iterator[None]:
-    """Show the related rows of ``entries`` by name while rendering them."""
+    """Show the related rows of ``entries`` by name, and their orders' form fields by label,
+    while rendering them."""
     token = _related_names.set(audit_related_names(entries))
+    forms = _form_labels.set(audit_form_labels(entries))
     try:
         yield
     finally:
+        _form_labels.reset(forms)
         _related_names.reset(token)
+
+
+def _form_lines(entry: AuditEntry, change: Any) -> list[ChangeLine] | None:
+    """An order's custom form change as one line per field: "故障现象: 机顶盒不开机" (created),
+    "故障现象: 不开机 → 无信号" (changed); None when the change is not two forms."""
+    if not isinstance(change, list) or len(change) != 2:
+        return None
+    old, new = ({} if side is None else side for side in change)
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return None
+    from hotline.tickets.selectors import form_keys_labelled, form_value_text
+
+    labels = (_form_labels.get() or {}).get(entry.object_id, {})
+    created = entry.action == AuditEntry.Action.CREATE or change[0] is None
+    lines = []
+    for key, label in form_keys_labelled({**old, **new}, labels):
+        before, after = old.get(key), new.get(key)
+        if created:
+            lines.append(ChangeLine(label, None, _value(None, form_value_text(after))))
+        elif before != after:
+            lines.append(
+                ChangeLine(
+                    label,
+                    EMPTY if before is None else _value(None, form_value_text(before)),
+                    EMPTY if after is None else _value(None, form_value_text(after)),
+                )
+            )
+    return lines
 
 
 def audit_change_lines(entry: AuditEntry) -> list[ChangeLine]:
@@ -259,7 +341,10 @@ def audit_change_lines(entry: AuditEntry) -> list[ChangeLine]:
     for name, change in changes.items():
         field = _field(model, name)
         label = _label(model, name)
-        if entry.action == AuditEntry.Action.REVEAL and name in {"field", "fields"}:
+        form = _form_lines(entry, change) if (entry.model, name) == _TICKET_FORM else None
+        if form is not None:
+            lines.extend(form)
+        elif entry.action == AuditEntry.Action.REVEAL and name in {"field", "fields"}:
             named = ", ".join(change) if isinstance(change, list) else change
             lines.append(ChangeLine(label, None, _viewed_fields(model, named)))
         elif (

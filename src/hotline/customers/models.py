@@ -528,7 +528,8 @@ class ExportJob(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")
         RUNNING = "running", _("Exporting")
-        DONE = "done", _("Ready")
+        # Not the agent state "Ready" (示闲): a file that is ready to download.
+        DONE = "done", pgettext_lazy("export job", "Ready")
         FAILED = "failed", _("Failed")
 
     class Format(models.TextChoices):

@@ -12,6 +12,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from hotline.customers.phones import is_mobile, normalize_phone
 from hotline.stored_text import Stored, in_site_language
 
@@ -37,6 +40,33 @@ def sms(
     ticket_id = getattr(ticket, "pk", "")
     reference = f"ticket:{ticket_id}:{purpose}:{key or uuid.uuid4().hex[:12]}"
     return sms_queue(to=number, text=text, reference=reference[:100])
+
+
+# What each ``purpose`` of ``sms`` is, as the audit log names it.
+PURPOSES = {
+    "confirmation_code": gettext_lazy("confirmation code"),
+    "dispatched": gettext_lazy("dispatch"),
+    "reassigned": gettext_lazy("reassignment"),
+    "escalation": gettext_lazy("escalation"),
+    "sla_warning": gettext_lazy("deadline warning"),
+    "sla_breach": gettext_lazy("deadline missed"),
+    "reminder": gettext_lazy("reminder"),
+    "area_fault_resolved": gettext_lazy("area fault resolved"),
+}
+
+
+def reference_text(reference: str) -> str | None:
+    """A reference ``sms`` made ("ticket:418:confirmation_code:…") as a reader knows it
+    ("work order #418: confirmation code"); None for any other reference."""
+    kind, _sep, rest = reference.partition(":")
+    ticket_id, _sep, rest = rest.partition(":")
+    purpose = rest.partition(":")[0]
+    if kind != "ticket" or not ticket_id.isdigit():
+        return None
+    return _("work order #%(id)s: %(purpose)s") % {
+        "id": ticket_id,
+        "purpose": PURPOSES.get(purpose, purpose or "—"),
+    }
 
 
 def technician_link(history_id: int) -> str:

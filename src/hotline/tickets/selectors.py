@@ -247,15 +247,24 @@ def form_rows(ticket: Ticket) -> list[tuple[str, str]]:
     labels = {
         spec.key: spec.label for spec in ticket.order_type.fields.order_by("sort_order", "id")
     }
+    return [
+        (label, form_value_text(ticket.form_data[key]))
+        for key, label in form_keys_labelled(ticket.form_data, labels)
+    ]
+
+
+def form_keys_labelled(form_data: dict[str, Any], labels: dict[str, str]) -> list[tuple[str, str]]:
+    """The keys of ``form_data`` with their labels (``labels``: key → label, in the type's
+    order), in that order; a key the type no longer has comes last, as is."""
     order = {key: index for index, key in enumerate(labels)}
-    rows = []
-    for key in sorted(ticket.form_data, key=lambda k: (order.get(k, len(order)), k)):
-        value = ticket.form_data[key]
-        if isinstance(value, dict):
-            text = str(value.get("label", value.get("id", "")))
-        elif isinstance(value, list):
-            text = ", ".join(str(item) for item in value)
-        else:
-            text = str(value)
-        rows.append((str(labels.get(key, key)), text))
-    return rows
+    keys = sorted(form_data, key=lambda k: (order.get(k, len(order)), k))
+    return [(key, str(labels.get(key, key))) for key in keys]
+
+
+def form_value_text(value: Any) -> str:
+    """One custom field's value as text: a device by its label, a list (attachments) joined."""
+    if isinstance(value, dict):
+        return str(value.get("label", value.get("id", "")))
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)

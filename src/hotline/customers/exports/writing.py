@@ -47,10 +47,28 @@ def export_header() -> list[str]:
     return [title for title, _width in _columns()]
 
 
-def _rows(queryset: QuerySet[Customer], unmasked: bool) -> Iterator[list[Any]]:
+def _rows(
+    queryset: QuerySet[Customer], unmasked: bool, limit: int | None = None
+) -> Iterator[list[Any]]:
+    """The rows in chunks by id, each chunk read whole before its rows are yielded.
+
+    Not ``iterator()``: on SQLite its open cursor pins the connection's snapshot, so the
+    export job's progress update between two chunks failed ("database is locked") as soon
+    as another process wrote, and the worker died with it.
+    """
     columns = [column.value for column in EXPORT_COLUMNS]
-    for customer in queryset.iterator(chunk_size=CHUNK):
-        yield [value(customer, unmasked) for value in columns]
+    after: int | None = None
+    left = limit
+    while left is None or left > 0:
+        page = queryset if after is None else queryset.filter(pk__gt=after)
+        size = CHUNK if left is None else min(CHUNK, left)
+        chunk = list(page.order_by("pk")[:size])
+        for customer in chunk:
+            yield [value(customer, unmasked) for value in columns]
+        if len(chunk) < size:
+            return
+        after = chunk[-1].pk
+        left = None if left is None else left - len(chunk)
 
 
 class CustomerExport:
@@ -61,12 +79,15 @@ class CustomerExport:
         self.user = user
         self.query = (query or "").strip()
         queryset = selectors.customer_list(user=user, query=self.query)
-        self.queryset = queryset[:limit] if limit else queryset
+        self.queryset = queryset
+        self.limit = limit
         self.unmasked = can_unmask(user)
 
     def audit(self, file_format: str) -> int:
         """Count the rows; an unmasked export is written to the audit log once, as a reveal."""
         count = self.queryset.count()
+        if self.limit:
+            count = min(count, self.limit)
         if self.unmasked:
             audit_record(
                 action="reveal",
@@ -82,7 +103,7 @@ class CustomerExport:
         return count
 
     def rows(self) -> Iterator[list[Any]]:
-        return _rows(self.queryset, self.unmasked)
+        return _rows(self.queryset, self.unmasked, self.limit or None)
 
 
 class _Echo:
