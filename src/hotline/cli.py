@@ -287,8 +287,8 @@ def _child(command: list[str]) -> subprocess.Popen:
     return subprocess.Popen(command, preexec_fn=_die_with_parent)
 
 
-def _start_demo_boss() -> subprocess.Popen | None:
-    """Start ``hotline boss-demo`` when BOSS_URL points at a demo BOSS on this machine."""
+def _demo_boss_command() -> list[str] | None:
+    """``hotline boss-demo`` when BOSS_URL points at a demo BOSS on this machine."""
     from urllib.parse import urlsplit
 
     from django.conf import settings
@@ -298,7 +298,7 @@ def _start_demo_boss() -> subprocess.Popen | None:
     if not (settings.BOSS["DEMO"] and local and url.path.startswith("/demo-boss/")):
         return None
     command = [sys.executable, "-m", "hotline.cli", "boss-demo", "--port", str(url.port or 80)]
-    return _child([*command, "--host", url.hostname or "127.0.0.1"])
+    return [*command, "--host", url.hostname or "127.0.0.1"]
 
 
 def _stop(process: subprocess.Popen | None) -> None:
@@ -335,8 +335,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         from hotline.demo.calls import build_call_demo
 
         build_call_demo(seed=2026)
-    worker = _child([sys.executable, "-m", "hotline.cli", "worker"])
-    boss = _start_demo_boss()
+    from hotline.supervise import Supervised, Supervisor
+
+    children = [Supervised("worker", [sys.executable, "-m", "hotline.cli", "worker"], start=_child)]
+    boss_command = _demo_boss_command()
+    if boss_command is not None:
+        children.append(Supervised("demo BOSS", boss_command, start=_child))
+    for child in children:
+        child.start()
+    supervisor = Supervisor(children)
+    supervisor.start()
     _print_logins(args.host, args.port)
 
     def _terminate(signum: int, frame: object) -> None:
@@ -348,8 +356,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         return _serve(args.host, args.port)
     finally:
-        _stop(boss)
-        _stop(worker)
+        supervisor.stop()  # first: a child stopped below is not started again
+        for child in reversed(children):
+            _stop(child.process)
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
