@@ -230,6 +230,9 @@ async def _run_switchboard(lock) -> int:  # type: ignore[no-untyped-def]
     service = await asyncio.get_running_loop().run_in_executor(None, build_switchboard)
     await service.start()
     runtime.set_current(service)
+    from hotline import heap
+
+    heap.settle()
     listener = asyncio.create_task(serve_commands(service)) if shared_layer() else None
     code = 0
     try:

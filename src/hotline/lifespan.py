@@ -72,6 +72,9 @@ class Lifespan:
             await service.start()
             runtime.set_current(service)
             self.switchboard = service
+        from hotline import heap
+
+        heap.settle()
 
     async def shutdown(self) -> None:
         if self.switchboard is not None:

@@ -49,3 +49,8 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything this process keeps for its life is loaded: never walk it again (hotline/heap.py).
+from hotline import heap  # noqa: E402
+
+heap.settle()
