@@ -152,6 +152,8 @@ def test_building_unit_and_room_keep_short_names():
     assert fields.BUILDING.check("东楼") == "东"
     assert fields.BUILDING.check("12-1") == "12-1"
     assert fields.ROOM.check("B101") == "B101"
+    assert fields.BUILDING.check("3（东）") == "3(东)"  # full-width brackets read as ASCII
+    assert fields.ROOM.check("1/2") == "1/2"
 
 
 def test_a_full_address_is_split_into_the_parts_the_search_matches():

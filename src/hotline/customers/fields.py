@@ -59,8 +59,8 @@ MESSAGES: dict[str, Promise] = {
     "vip_level": _("The VIP level is a whole number from 0 to 9."),
     "too_many_phones": _("Phones: at most %(max)d numbers per customer."),
     "address_part": _(
-        "Use the number or short name only: letters, digits, Chinese characters and '-' "
-        "(such as 40, A or 12-1)."
+        "Use the number or short name only: letters, digits, Chinese characters, brackets and "
+        "- / . · (such as 40, A, 12-1 or 3(东))."
     ),
 }
 
@@ -292,7 +292,7 @@ STREET = CustomerField("street", _("Street"), max_length=100)
 COMPOUND = CustomerField("compound", _("Residential compound"), max_length=100)
 # What is left of a building, unit or room once its word is taken off ("40幢" → "40"): a
 # number or a short name, never a formula or punctuation a spreadsheet or a search reads.
-_DESIGNATION = re.compile(r"[0-9A-Za-z\u3400-\u9fff-]*")
+_DESIGNATION = re.compile(r"[0-9A-Za-z\u3400-\u9fff./()（）·-]*")
 
 
 def _designation(normalize: Callable[[str], str]) -> Callable[[str], str]:
