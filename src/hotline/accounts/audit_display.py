@@ -5,6 +5,7 @@ language. Display only: what is stored in ``AuditEntry`` is not touched.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import contextvars
 import datetime
@@ -139,7 +140,7 @@ def audit_model_choices(labels: list[str]) -> list[tuple[str, str]]:
     """(value, translated name) pairs for a filter, sorted by what the reader sees. Two types
     with one name (a customer's tag and an article's tag) are told apart by their app's name."""
     names = {label: audit_model_label(label) for label in labels}
-    shared = {name for name in names.values() if list(names.values()).count(name) > 1}
+    shared = {name for name, count in collections.Counter(names.values()).items() if count > 1}
     choices = []
     for label, name in names.items():
         model = _model(label) if name in shared else None
